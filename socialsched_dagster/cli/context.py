@@ -1,0 +1,85 @@
+"""What every command needs: settings, the database, the token cipher, and error reporting."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import click
+
+from ..settings import Settings, load_settings
+
+
+class CliError(click.ClickException):
+    """An error the user can act on: printed as one clear line, exit code 1."""
+
+
+def settings() -> Settings:
+    return load_settings()
+
+
+def database(*, require_schema: bool = True):
+    from ..store import migrate
+    from ..store.database import get_database
+
+    db = get_database(settings().database_url)
+    if require_schema:
+        current, head = migrate.current_revision(db.engine), migrate.head_revision()
+        if current != head:
+            raise CliError(
+                f"the app database is at schema {current or 'none'}, the code needs {head}: "
+                "run `socialsched db upgrade`"
+            )
+    return db
+
+
+def cipher():
+    from ..security.token_cipher import TokenCipher
+
+    s = settings()
+    return TokenCipher.from_config(s.token_key, s.token_key_file)
+
+
+def user_errors(fn: Callable) -> Callable:
+    """Turn the domain's ValueErrors into clean CLI errors instead of tracebacks."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from ..security.token_cipher import TokenKeyError
+
+        try:
+            return fn(*args, **kwargs)
+        except (ValueError, TokenKeyError) as exc:
+            raise CliError(str(exc)) from None
+
+    return wrapper
+
+
+def emit_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, default=_json_default)
+    sys.stdout.write("\n")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def parse_when(text: str | None, label: str) -> datetime | None:
+    """An absolute time for filters: ISO 8601 with offset, or UTC if none is given."""
+    if not text:
+        return None
+    from ..domain.scheduling import UTC
+
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise CliError(
+            f"{label}: cannot read {text!r}; use ISO 8601, e.g. 2026-12-01T09:00Z"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

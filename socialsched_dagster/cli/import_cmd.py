@@ -1,0 +1,52 @@
+"""`socialsched posts import FILE`: validated, all-or-nothing CSV import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .context import database, user_errors
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="validate and report; write nothing")
+@click.option("--progress/--no-progress", default=None, help="default: on for a terminal")
+@user_errors
+def import_cmd(file: Path, dry_run: bool, progress: bool | None):
+    """Import posts from a CSV FILE (columns in the README). One bad row imports nothing."""
+    import sys
+
+    from rich.progress import Progress
+
+    from ..intake.csv_import import plan_import, read_rows
+    from ..store.models import utcnow
+    from ..store.posts import existing_refs, insert_posts, known_accounts
+
+    rows = read_rows(file)
+    show = sys.stderr.isatty() if progress is None else progress
+    with Progress(disable=not show, transient=True) as bar:
+        checking = bar.add_task("validating", total=len(rows))
+
+        def work(s):
+            plan = plan_import(
+                rows,
+                known_accounts=known_accounts(s),
+                already_imported=lambda refs: existing_refs(s, refs),
+                now=utcnow(),
+                progress=lambda n: bar.advance(checking, n),
+            )
+            if not dry_run:
+                bar.add_task("writing", total=None)
+                insert_posts(s, plan.new)
+            return plan
+
+        # One transaction: validation reads and the insert see the same database, and a
+        # failure anywhere leaves nothing behind.
+        plan = database().transaction(work, name="posts import", attempts=3)
+    verb = "would import" if dry_run else "imported"
+    click.echo(
+        f"{verb} {len(plan.new)} post(s) ({plan.targets} target(s)) from {plan.rows} row(s); "
+        f"{len(plan.unchanged)} already imported"
+    )

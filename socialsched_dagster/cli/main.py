@@ -1,0 +1,36 @@
+"""The `socialsched` command. Sub-commands import their heavy dependencies lazily so that
+`socialsched --help` and quick commands start fast."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from .accounts_cmd import accounts_group
+from .db_cmd import db_group
+from .demo_cmd import demo_cmd
+from .posts_cmd import posts_group
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="log at INFO (default WARNING)")
+def cli(verbose: bool) -> None:
+    """Publish scheduled social-media posts with Dagster."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+cli.add_command(db_group)
+cli.add_command(accounts_group)
+cli.add_command(posts_group)
+cli.add_command(demo_cmd)
+
+try:
+    from .sandbox_cmd import sandbox_group
+except ImportError:  # pragma: no cover - the sandbox ships with the package
+    sandbox_group = None
+if sandbox_group is not None:
+    cli.add_command(sandbox_group)

@@ -1,0 +1,146 @@
+"""`socialsched posts ...`: schedule, list, cancel and import posts."""
+
+from __future__ import annotations
+
+import click
+
+from .context import CliError, database, emit_json, parse_when, user_errors
+from .import_cmd import import_cmd
+
+PLATFORMS = click.Choice(["instagram", "facebook", "youtube"])
+STATUSES = click.Choice(
+    ["scheduled", "publishing", "published", "failed", "missed", "cancelled", "held"]
+)
+
+
+@click.group("posts")
+def posts_group() -> None:
+    """Schedule, list, cancel and import posts."""
+
+
+posts_group.add_command(import_cmd)
+
+
+@posts_group.command("schedule")
+@click.option("--at", "when", required=True, help="local time (ISO 8601) in --tz, or 'now'")
+@click.option("--tz", "tz", default="UTC", show_default=True, help="IANA time zone")
+@click.option("--account", "accounts", multiple=True, required=True, help="platform:handle")
+@click.option("--text", default="", help="caption / message")
+@click.option("--title", default="", help="YouTube title")
+@click.option("--description", default="", help="YouTube description")
+@click.option("--link", default="", help="Facebook link")
+@click.option("--media", "media", multiple=True, help="media URL (image:/video: prefix optional)")
+@click.option("--ref", "external_ref", default="", help="idempotency key: reuse never duplicates")
+@click.option("--owner", default="")
+@user_errors
+def schedule(when, tz, accounts, text, title, description, link, media, external_ref, owner):
+    """Schedule one post to one or more accounts."""
+    from ..intake.post_request import InvalidPost, parse_post
+    from ..store.models import utcnow
+    from ..store.posts import existing_refs, insert_posts, known_accounts
+
+    fields = {
+        "scheduled_at": when,
+        "timezone": tz,
+        "accounts": " ".join(accounts),
+        "text": text,
+        "title": title,
+        "description": description,
+        "link": link,
+        "media": " ".join(media),
+        "external_ref": external_ref,
+        "owner": owner,
+    }
+
+    def work(s):
+        try:
+            request = parse_post(fields, known_accounts=known_accounts(s), now=utcnow())
+        except InvalidPost as exc:
+            raise CliError(
+                "post not scheduled:\n" + "\n".join(f"  {e.field}: {e.reason}" for e in exc.errors)
+            ) from None
+        if existing_refs(s, [request.external_ref]):
+            return None, request
+        return insert_posts(s, [request])[0], request
+
+    post_id, request = database().transaction(work, name="posts schedule")
+    if post_id is None:
+        click.echo(f"already scheduled (ref {request.external_ref}); nothing changed")
+        return
+    local = request.scheduled_at.astimezone(_zone(request.timezone))
+    click.echo(
+        f"post {post_id} scheduled for {local:%Y-%m-%d %H:%M %Z} "
+        f"({request.scheduled_at:%H:%M} UTC) to {len(request.account_ids)} account(s)"
+    )
+
+
+def _zone(name):
+    from ..domain.scheduling import zone
+
+    return zone(name)
+
+
+@posts_group.command("list")
+@click.option("--status", "statuses", multiple=True, type=STATUSES)
+@click.option("--platform", "platforms", multiple=True, type=PLATFORMS)
+@click.option("--account", "accounts", multiple=True, help="platform:handle")
+@click.option("--from", "due_from", default=None, help="due at or after (ISO 8601, UTC default)")
+@click.option("--to", "due_to", default=None, help="due before (ISO 8601)")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--cursor", default=None, help="the cursor a previous page printed")
+@click.option("--json", "as_json", is_flag=True)
+@user_errors
+def list_(statuses, platforms, accounts, due_from, due_to, limit, cursor, as_json):
+    """List post targets (one per post and account) in due order, a page at a time."""
+    from ..store.accounts import AccountRef, get_account
+    from ..store.posts import TargetFilter, list_targets
+
+    with database().session() as s:
+        account_ids = tuple(get_account(s, AccountRef.parse(a)).id for a in accounts)
+        filters = TargetFilter(
+            statuses=statuses,
+            platforms=platforms,
+            account_ids=account_ids,
+            due_from=parse_when(due_from, "--from"),
+            due_to=parse_when(due_to, "--to"),
+        )
+        rows, next_cursor = list_targets(s, filters, limit=limit, cursor=cursor)
+    if as_json:
+        emit_json({"items": [r.__dict__ for r in rows], "next_cursor": next_cursor})
+        return
+    if not rows:
+        click.echo("no posts match")
+        return
+    click.echo(f"{'POST':>6} {'TARGET':>7} {'DUE (UTC)':16} {'ACCOUNT':28} {'STATUS':10} DETAIL")
+    for r in rows:
+        detail = r.error_message or r.title or r.text
+        detail = detail.replace("\n", " ")
+        detail = detail if len(detail) <= 48 else detail[:47] + "…"
+        click.echo(
+            f"{r.post_id:>6} {r.target_id:>7} {r.due_at:%Y-%m-%d %H:%M} {r.account:28} "
+            f"{r.status:10} {detail}"
+        )
+    if next_cursor:
+        click.echo(f"more: --cursor {next_cursor}")
+
+
+@posts_group.command("cancel")
+@click.argument("post_id", type=int)
+@click.option("--account", "accounts", multiple=True, help="only these accounts (platform:handle)")
+@user_errors
+def cancel(post_id, accounts):
+    """Cancel a post (or some of its accounts) that has not started publishing."""
+    from ..store.accounts import AccountRef, get_account
+    from ..store.posts import cancel_post
+
+    def work(s):
+        ids = [get_account(s, AccountRef.parse(a)).id for a in accounts]
+        return cancel_post(s, post_id, ids)
+
+    result = database().transaction(work, name="posts cancel")
+    click.echo(f"cancelled {result.cancelled} target(s) of post {post_id}")
+    if result.not_cancellable:
+        left = ", ".join(f"{n} {status}" for status, n in sorted(result.not_cancellable.items()))
+        click.echo(f"left alone (already under way or done): {left}")
+        if "publishing" in result.not_cancellable or result.cancelled == 0:
+            raise SystemExit(3)

@@ -1,0 +1,106 @@
+"""Demo data: three accounts (one per platform) and posts due over the next minutes.
+
+Idempotent per minute: running the demo twice in the same minute seeds nothing twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from ..domain.content import Media, PostContent
+from ..domain.platforms import Platform
+from ..intake.post_request import PostRequest
+from ..security.token_cipher import TokenCipher
+from ..store.accounts import add_account
+from ..store.database import Database
+from ..store.models import Account, utcnow
+from ..store.posts import existing_refs, insert_posts
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    platform: Platform
+    external_id: str
+    handle: str
+    token_ttl: timedelta | None
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount(Platform.INSTAGRAM, "17841400000000001", "demo_shop", timedelta(days=50)),
+    DemoAccount(Platform.FACEBOOK, "100000000000001", "demo_page", None),
+    DemoAccount(Platform.YOUTUBE, "UCdemo0000000000000000001", "demo_channel", timedelta(hours=1)),
+)
+
+_IMAGE = Media.parse("https://media.socialsched.dev/demo/launch-1080.jpg")
+_VIDEO = Media.parse("https://samples.socialsched.dev/demo-clip.mp4")
+
+
+def _content(platform: Platform, n: int) -> PostContent:
+    if platform is Platform.INSTAGRAM:
+        return PostContent(text=f"Demo post {n} #socialsched #demo", media=(_IMAGE,))
+    if platform is Platform.FACEBOOK:
+        return PostContent(text=f"Demo page update {n}", link="https://example.com/news")
+    return PostContent(
+        title=f"Demo video {n}", description="Published by the socialsched demo.", media=(_VIDEO,)
+    )
+
+
+def seed_demo(
+    db: Database,
+    cipher: TokenCipher,
+    *,
+    posts_per_platform: int = 4,
+    first_in: timedelta = timedelta(minutes=2),
+    spacing: timedelta = timedelta(minutes=1),
+    token_for=lambda account: f"demo-token-{account.platform.value}",
+) -> dict[str, int]:
+    """Create the demo accounts if missing and schedule new demo posts. Returns counts."""
+    now = utcnow().replace(second=0, microsecond=0)
+
+    def work(session):
+        accounts = {}
+        for demo in DEMO_ACCOUNTS:
+            account = session.scalar(
+                select(Account).where(
+                    Account.platform == demo.platform.value, Account.handle == demo.handle
+                )
+            )
+            if account is None:
+                account = add_account(
+                    session,
+                    cipher,
+                    platform=demo.platform,
+                    external_id=demo.external_id,
+                    handle=demo.handle,
+                    owner="demo",
+                    access_token=token_for(demo),
+                    refresh_token=(
+                        f"demo-refresh-{demo.platform.value}"
+                        if demo.platform is Platform.YOUTUBE
+                        else None
+                    ),
+                    expires_at=(now + demo.token_ttl) if demo.token_ttl else None,
+                )
+            accounts[demo.platform] = account
+        requests = [
+            PostRequest(
+                content=_content(platform, n + 1),
+                scheduled_at=now + first_in + n * spacing,
+                timezone="UTC",
+                account_ids=(account.id,),
+                held_account_ids=frozenset(),
+                owner="demo",
+                external_ref=f"demo:{now:%Y%m%dT%H%M}:{platform.value}:{n}",
+            )
+            for platform, account in accounts.items()
+            for n in range(posts_per_platform)
+        ]
+        seen = existing_refs(session, [r.external_ref for r in requests])
+        fresh = [r for r in requests if r.external_ref not in seen]
+        insert_posts(session, fresh)
+        return {"accounts": len(accounts), "posts": len(fresh)}
+
+    return db.transaction(work, name="seed demo")

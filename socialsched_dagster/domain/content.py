@@ -1,0 +1,76 @@
+"""What a post says and shows, independent of where it goes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class MediaKind(str, Enum):
+    IMAGE = "image"
+    VIDEO = "video"
+
+
+_IMAGE_EXT = (".jpg", ".jpeg", ".png", ".webp", ".gif")
+_VIDEO_EXT = (".mp4", ".mov", ".m4v", ".webm", ".avi", ".mkv")
+
+
+@dataclass(frozen=True)
+class Media:
+    url: str
+    kind: MediaKind
+
+    @classmethod
+    def parse(cls, text: str) -> Media:
+        """`https://x/y.jpg`, or with an explicit kind for extension-less CDN URLs:
+        `video:https://cdn/abc`."""
+        text = text.strip()
+        for kind in MediaKind:
+            prefix = f"{kind.value}:"
+            if text.lower().startswith(prefix):
+                return cls(_check_url(text[len(prefix) :].strip()), kind)
+        url = _check_url(text)
+        path = url.split("?", 1)[0].lower()
+        if path.endswith(_IMAGE_EXT):
+            return cls(url, MediaKind.IMAGE)
+        if path.endswith(_VIDEO_EXT):
+            return cls(url, MediaKind.VIDEO)
+        raise ValueError(
+            f"cannot tell whether {url!r} is an image or a video: give it a file extension "
+            "or prefix it with 'image:' or 'video:'"
+        )
+
+    def as_dict(self) -> dict[str, str]:
+        return {"url": self.url, "kind": self.kind.value}
+
+
+def _check_url(url: str) -> str:
+    if not url.lower().startswith(("http://", "https://")):
+        raise ValueError(f"media URL {url!r} must start with http:// or https://")
+    return url
+
+
+@dataclass(frozen=True)
+class PostContent:
+    text: str = ""  # caption (Instagram), message (Facebook)
+    title: str = ""  # YouTube
+    description: str = ""  # YouTube
+    link: str = ""  # Facebook feed link
+    media: tuple[Media, ...] = field(default_factory=tuple)
+
+    def fingerprint(self) -> str:
+        """Stable hash of the content: import idempotency and duplicate checks compare it."""
+        body = json.dumps(
+            {
+                "text": self.text,
+                "title": self.title,
+                "description": self.description,
+                "link": self.link,
+                "media": [m.as_dict() for m in self.media],
+            },
+            sort_keys=True,
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(body.encode()).hexdigest()

@@ -1,0 +1,158 @@
+"""Accounts and their tokens: what the CLI and the pipeline read and change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ..domain.platforms import Platform
+from ..domain.states import AccountStatus, TargetStatus
+from ..security.token_cipher import TokenCipher
+from .models import Account, OAuthToken, PostTarget, utcnow
+
+
+class AccountError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class AccountRef:
+    """`instagram:acme_shop` — how people name an account on the command line and in CSVs."""
+
+    platform: Platform
+    handle: str
+
+    @classmethod
+    def parse(cls, text: str) -> AccountRef:
+        platform, sep, handle = text.strip().partition(":")
+        if not sep or not handle.strip():
+            raise AccountError(
+                f"account {text!r} must be written platform:handle, e.g. instagram:acme"
+            )
+        return cls(Platform.parse(platform), handle.strip().lstrip("@"))
+
+    def __str__(self) -> str:
+        return f"{self.platform.value}:{self.handle}"
+
+
+@dataclass(frozen=True)
+class AccountView:
+    """What may be shown of an account: never a token."""
+
+    id: int
+    platform: str
+    handle: str
+    external_id: str
+    owner: str | None
+    status: str
+    token_expires_at: datetime | None
+
+    @property
+    def ref(self) -> str:
+        return f"{self.platform}:{self.handle}"
+
+
+def add_account(
+    session: Session,
+    cipher: TokenCipher,
+    *,
+    platform: Platform,
+    external_id: str,
+    handle: str,
+    access_token: str,
+    refresh_token: str | None = None,
+    expires_at: datetime | None = None,
+    owner: str | None = None,
+) -> Account:
+    handle = handle.strip().lstrip("@")
+    if not access_token.strip():
+        raise AccountError("the access token is empty")
+    clash = session.scalar(
+        select(Account).where(
+            Account.platform == platform.value,
+            (Account.handle == handle) | (Account.external_id == external_id),
+        )
+    )
+    if clash is not None:
+        raise AccountError(
+            f"{platform.value} account {clash.handle} (id {clash.external_id}) already exists; "
+            "use `socialsched accounts reconnect` to give it a new token"
+        )
+    account = Account(
+        platform=platform.value,
+        external_id=external_id,
+        handle=handle,
+        owner=owner,
+        status=AccountStatus.ACTIVE.value,
+    )
+    account.token = OAuthToken(
+        access_token_enc=cipher.encrypt(access_token.strip()),
+        refresh_token_enc=cipher.encrypt(refresh_token.strip()) if refresh_token else None,
+        expires_at=expires_at,
+        issued_at=utcnow(),
+    )
+    session.add(account)
+    session.flush()
+    return account
+
+
+def get_account(session: Session, ref: AccountRef) -> Account:
+    account = session.scalar(
+        select(Account).where(Account.platform == ref.platform.value, Account.handle == ref.handle)
+    )
+    if account is None:
+        raise AccountError(f"no account {ref}; `socialsched accounts list` shows the known ones")
+    return account
+
+
+def list_accounts(session: Session, platform: Platform | None = None) -> list[AccountView]:
+    query = (
+        select(Account, OAuthToken.expires_at)
+        .outerjoin(OAuthToken, OAuthToken.account_id == Account.id)
+        .order_by(Account.platform, Account.handle)
+    )
+    if platform is not None:
+        query = query.where(Account.platform == platform.value)
+    return [
+        AccountView(a.id, a.platform, a.handle, a.external_id, a.owner, a.status, expires)
+        for a, expires in session.execute(query)
+    ]
+
+
+def disable_account(session: Session, ref: AccountRef) -> int:
+    """Disable an account and hold its scheduled targets (reversible, unlike cancelling them).
+
+    Returns how many targets are now held.
+    """
+    account = get_account(session, ref)
+    account.status = AccountStatus.DISABLED.value
+    held = session.execute(
+        update(PostTarget)
+        .where(
+            PostTarget.account_id == account.id,
+            PostTarget.status == TargetStatus.SCHEDULED.value,
+        )
+        .values(
+            status=TargetStatus.HELD.value,
+            error_message="account disabled",
+            updated_at=utcnow(),
+        )
+    )
+    return held.rowcount or 0
+
+
+def accounts_by_ref(session: Session) -> dict[str, Account]:
+    return {f"{a.platform}:{a.handle}": a for a in session.scalars(select(Account))}
+
+
+def rotate_token_encryption(session: Session, cipher: TokenCipher) -> int:
+    """Re-encrypt every stored token under the primary key. Returns the number of tokens."""
+    tokens = session.scalars(select(OAuthToken)).all()
+    for token in tokens:
+        token.access_token_enc = cipher.rotate(token.access_token_enc)
+        if token.refresh_token_enc:
+            token.refresh_token_enc = cipher.rotate(token.refresh_token_enc)
+    return len(tokens)

@@ -1,0 +1,69 @@
+"""Engine construction: the per-dialect settings that make the app DB safe under concurrency."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    pool_size: int = 5
+    max_overflow: int = 10
+    pool_pre_ping: bool = True
+    pool_recycle_s: int = 1800
+    # PostgreSQL: no statement may hold locks or a connection longer than this.
+    statement_timeout_ms: int = 30_000
+    # SQLite: how long a writer waits for another writer's lock before giving up.
+    sqlite_busy_timeout_ms: int = 15_000
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def create_app_engine(url: str, options: EngineOptions = EngineOptions()) -> Engine:
+    if is_sqlite(url):
+        return _sqlite_engine(url, options)
+    return create_engine(
+        url,
+        pool_size=options.pool_size,
+        max_overflow=options.max_overflow,
+        pool_pre_ping=options.pool_pre_ping,
+        pool_recycle=options.pool_recycle_s,
+        connect_args={"options": f"-c statement_timeout={options.statement_timeout_ms}"},
+    )
+
+
+def _sqlite_engine(url: str, options: EngineOptions) -> Engine:
+    parsed = make_url(url)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url,
+        pool_pre_ping=options.pool_pre_ping,
+        # Autocommit at the driver; we issue BEGIN ourselves (below).
+        connect_args={"timeout": options.sqlite_busy_timeout_ms / 1000, "isolation_level": None},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        cur = dbapi_conn.cursor()
+        # WAL: readers never block the writer, so the sensor can read while a run records.
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA busy_timeout={int(options.sqlite_busy_timeout_ms)}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        # BEGIN IMMEDIATE takes the write lock up front. A deferred transaction that reads and
+        # then writes can fail at once with SQLITE_BUSY (busy_timeout does not apply to lock
+        # upgrades), which under concurrent runs would surface as random failures.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine

@@ -1,0 +1,213 @@
+"""Posts and their targets: creating, listing (keyset pages) and cancelling."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from ..domain.platforms import Platform
+from ..domain.states import CANCELLABLE, TargetStatus
+from ..intake.post_request import KnownAccount, PostRequest, normalize_ref
+from .models import Account, Post, PostTarget, utcnow
+
+
+class PostError(ValueError):
+    pass
+
+
+def known_accounts(session: Session) -> dict[str, KnownAccount]:
+    return {
+        normalize_ref(f"{a.platform}:{a.handle}"): KnownAccount(
+            a.id, Platform(a.platform), a.status
+        )
+        for a in session.scalars(select(Account))
+    }
+
+
+def existing_refs(session: Session, refs: Sequence[str]) -> dict[str, tuple[str, datetime]]:
+    """external_ref -> (content hash, scheduled_at) of posts already stored."""
+    found: dict[str, tuple[str, datetime]] = {}
+    for start in range(0, len(refs), 500):  # stay under every driver's bind-parameter limit
+        chunk = refs[start : start + 500]
+        rows = session.execute(
+            select(Post.external_ref, Post.content_hash, Post.scheduled_at).where(
+                Post.external_ref.in_(chunk)
+            )
+        )
+        found.update({ref: (digest, at) for ref, digest, at in rows})
+    return found
+
+
+def insert_posts(session: Session, requests: Sequence[PostRequest]) -> list[int]:
+    """Insert posts and one target per account in bulk (two statements per chunk)."""
+    if not requests:
+        return []
+    platform_of = dict(session.execute(select(Account.id, Account.platform)).all())
+    now = utcnow()
+    post_ids: list[int] = []
+    for start in range(0, len(requests), 1000):
+        chunk = requests[start : start + 1000]
+        ids = session.scalars(
+            insert(Post).returning(Post.id, sort_by_parameter_order=True),
+            [
+                {
+                    "owner": r.owner,
+                    "text": r.content.text,
+                    "title": r.content.title,
+                    "description": r.content.description,
+                    "link": r.content.link,
+                    "media": [m.as_dict() for m in r.content.media],
+                    "scheduled_at": r.scheduled_at,
+                    "timezone": r.timezone,
+                    "external_ref": r.external_ref,
+                    "content_hash": r.content.fingerprint(),
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for r in chunk
+            ],
+        ).all()
+        targets = [
+            {
+                "post_id": post_id,
+                "account_id": account_id,
+                "platform": platform_of[account_id],
+                "due_at": r.scheduled_at,
+                "status": (
+                    TargetStatus.HELD.value
+                    if account_id in r.held_account_ids
+                    else TargetStatus.SCHEDULED.value
+                ),
+                "attempts": 0,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for post_id, r in zip(ids, chunk, strict=True)
+            for account_id in r.account_ids
+        ]
+        session.execute(insert(PostTarget), targets)
+        post_ids.extend(ids)
+    return post_ids
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    target_id: int
+    post_id: int
+    due_at: datetime
+    timezone: str
+    platform: str
+    account: str
+    status: str
+    attempts: int
+    text: str
+    title: str
+    error_kind: str | None
+    error_message: str | None
+    external_post_id: str | None
+
+
+@dataclass(frozen=True)
+class TargetFilter:
+    statuses: tuple[str, ...] = ()
+    platforms: tuple[str, ...] = ()
+    account_ids: tuple[int, ...] = ()
+    due_from: datetime | None = None
+    due_to: datetime | None = None
+
+
+def encode_cursor(due_at: datetime, target_id: int) -> str:
+    return base64.urlsafe_b64encode(f"{due_at.isoformat()}|{target_id}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        due, _, ident = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+        return datetime.fromisoformat(due), int(ident)
+    except (ValueError, UnicodeDecodeError):
+        raise PostError(
+            f"invalid cursor {cursor!r}: pass the value a previous page printed"
+        ) from None
+
+
+def list_targets(
+    session: Session, filters: TargetFilter, *, limit: int = 50, cursor: str | None = None
+) -> tuple[list[TargetRow], str | None]:
+    """One page of targets in due order, and the cursor of the next page (None at the end).
+
+    Keyset pagination on (due_at, id): a page costs the same at row 10 and row 1,000,000, and
+    rows inserted meanwhile neither repeat nor vanish between pages.
+    """
+    query = (
+        select(PostTarget, Post, Account.handle)
+        .join(Post, Post.id == PostTarget.post_id)
+        .join(Account, Account.id == PostTarget.account_id)
+        .order_by(PostTarget.due_at, PostTarget.id)
+        .limit(limit + 1)
+    )
+    if filters.statuses:
+        query = query.where(PostTarget.status.in_(filters.statuses))
+    if filters.platforms:
+        query = query.where(PostTarget.platform.in_(filters.platforms))
+    if filters.account_ids:
+        query = query.where(PostTarget.account_id.in_(filters.account_ids))
+    if filters.due_from:
+        query = query.where(PostTarget.due_at >= filters.due_from)
+    if filters.due_to:
+        query = query.where(PostTarget.due_at < filters.due_to)
+    if cursor:
+        query = query.where(tuple_(PostTarget.due_at, PostTarget.id) > decode_cursor(cursor))
+    rows = [
+        TargetRow(
+            t.id,
+            p.id,
+            t.due_at,
+            p.timezone,
+            t.platform,
+            f"{t.platform}:{handle}",
+            t.status,
+            t.attempts,
+            p.text,
+            p.title,
+            t.error_kind,
+            t.error_message,
+            t.external_post_id,
+        )
+        for t, p, handle in session.execute(query)
+    ]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (encode_cursor(rows[-1].due_at, rows[-1].target_id) if more else None)
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    cancelled: int
+    not_cancellable: dict[str, int]  # status -> count of targets left alone
+
+
+def cancel_post(session: Session, post_id: int, account_ids: Sequence[int] = ()) -> CancelResult:
+    """Cancel what has not started. A target being published (or done) is left alone: a
+    publish in flight cannot be called back, and pretending otherwise would lie to the user."""
+    if session.get(Post, post_id) is None:
+        raise PostError(f"no post {post_id}")
+    scope = [PostTarget.post_id == post_id]
+    if account_ids:
+        scope.append(PostTarget.account_id.in_(account_ids))
+    result = session.execute(
+        update(PostTarget)
+        .where(*scope, PostTarget.status.in_([s.value for s in CANCELLABLE]))
+        .values(status=TargetStatus.CANCELLED.value, lease_owner=None, updated_at=utcnow())
+    )
+    left = session.execute(
+        select(PostTarget.status).where(*scope, PostTarget.status != TargetStatus.CANCELLED.value)
+    ).scalars()
+    counts: dict[str, int] = {}
+    for status in left:
+        counts[status] = counts.get(status, 0) + 1
+    return CancelResult(result.rowcount or 0, counts)

@@ -1,0 +1,88 @@
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import insert, inspect, text
+
+from socialsched_dagster.store import migrate
+from socialsched_dagster.store.database import Database
+from socialsched_dagster.store.models import Account, Base, Post, PostTarget
+
+TABLES = {"accounts", "oauth_tokens", "posts", "post_targets", "publish_attempts"}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'fresh.db'}"
+    return request.getfixturevalue("empty_pg_url")
+
+
+def test_upgrade_creates_the_schema_the_models_describe_and_downgrade_removes_it(empty_url):
+    db = Database(empty_url)
+    migrate.upgrade(db.engine)
+    assert migrate.current_revision(db.engine) == migrate.head_revision()
+    assert set(inspect(db.engine).get_table_names()) >= TABLES
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == [], f"models and migrations disagree: {diff}"
+
+    migrate.downgrade(db.engine, "base")
+    assert not TABLES & set(inspect(db.engine).get_table_names())
+    assert migrate.current_revision(db.engine) is None
+    migrate.upgrade(db.engine)  # and up again, as after a rollback of a bad deploy
+    assert set(inspect(db.engine).get_table_names()) >= TABLES
+    db.dispose()
+
+
+def _fill(db: Database, n: int) -> None:
+    start = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    with db.engine.begin() as conn:
+        conn.execute(
+            insert(Account),
+            [
+                {"id": i + 1, "platform": p, "external_id": str(i), "handle": f"h{i}",
+                 "status": "active", "created_at": start, "updated_at": start}
+                for i, p in enumerate(["instagram", "facebook", "youtube"])
+            ],
+        )  # fmt: skip
+        conn.execute(
+            insert(Post),
+            [
+                {"id": i + 1, "scheduled_at": start, "timezone": "UTC", "content_hash": "x",
+                 "text": "", "title": "", "description": "", "link": "", "media": [],
+                 "created_at": start, "updated_at": start}
+                for i in range(n)
+            ],
+        )  # fmt: skip
+        statuses = ["published"] * 8 + ["scheduled", "failed"]
+        conn.execute(
+            insert(PostTarget),
+            [
+                {"post_id": i + 1, "account_id": i % 3 + 1,
+                 "platform": ["instagram", "facebook", "youtube"][i % 3],
+                 "due_at": start + timedelta(seconds=i * 7), "status": statuses[i % 10],
+                 "attempts": 0, "created_at": start, "updated_at": start}
+                for i in range(n)
+            ],
+        )  # fmt: skip
+
+
+DUE = (
+    "SELECT id FROM post_targets WHERE status = 'scheduled' AND platform = 'instagram' "
+    "AND due_at < '2026-12-01 12:00:00' ORDER BY due_at LIMIT 100"
+)
+
+
+def test_due_targets_by_platform_is_an_index_scan(db):
+    _fill(db, 20_000)
+    with db.engine.begin() as conn:
+        if db.is_sqlite:
+            conn.exec_driver_sql("ANALYZE")
+            plan = " ".join(str(r) for r in conn.execute(text("EXPLAIN QUERY PLAN " + DUE)))
+        else:
+            conn.exec_driver_sql("ANALYZE post_targets")
+            plan = " ".join(r[0] for r in conn.execute(text("EXPLAIN " + DUE)))
+    assert "ix_post_targets_due" in plan, plan
+    assert "Seq Scan" not in plan and "SCAN post_targets" not in plan, plan
