@@ -11,6 +11,7 @@ from .accounts_cmd import accounts_group
 from .db_cmd import db_group
 from .demo_cmd import demo_cmd
 from .posts_cmd import posts_group
+from .sandbox_cmd import sandbox_group
 
 
 @click.group()
@@ -27,10 +28,4 @@ cli.add_command(db_group)
 cli.add_command(accounts_group)
 cli.add_command(posts_group)
 cli.add_command(demo_cmd)
-
-try:
-    from .sandbox_cmd import sandbox_group
-except ImportError:  # pragma: no cover - the sandbox ships with the package
-    sandbox_group = None
-if sandbox_group is not None:
-    cli.add_command(sandbox_group)
+cli.add_command(sandbox_group)

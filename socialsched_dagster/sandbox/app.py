@@ -1,0 +1,23 @@
+"""`create_app(settings)`: one Starlette app serving every imitated platform from one origin."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+
+from . import control_routes, meta_routes, token_routes, youtube_routes
+from .settings import SandboxSettings
+from .state import SandboxState
+
+
+def create_app(settings: SandboxSettings | None = None) -> Starlette:
+    settings = settings or SandboxSettings()
+    # Order matters: fixed paths first, the Graph catch-all `/{version}/{node}[/{edge}]` last.
+    routes = [
+        *control_routes.ROUTES,
+        *token_routes.ROUTES,
+        *youtube_routes.ROUTES,
+        *meta_routes.ROUTES,
+    ]
+    app = Starlette(routes=routes)
+    app.state.sandbox = SandboxState(settings)
+    return app
