@@ -5,6 +5,7 @@ Idempotent per minute: running the demo twice in the same minute seeds nothing t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -18,6 +19,13 @@ from ..store.accounts import add_account
 from ..store.database import Database
 from ..store.models import Account, utcnow
 from ..store.posts import existing_refs, insert_posts
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    access_token: str
+    refresh_token: str | None = None
+    expires_in: int | None = None
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,22 @@ _IMAGE = Media.parse("https://media.socialsched.dev/demo/launch-1080.jpg")
 _VIDEO = Media.parse("https://samples.socialsched.dev/demo-clip.mp4")
 
 
+def _placeholder_token(demo: DemoAccount) -> IssuedToken:
+    ttl = int(demo.token_ttl.total_seconds()) if demo.token_ttl else None
+    refresh = f"demo-refresh-{demo.platform.value}" if demo.platform is Platform.YOUTUBE else None
+    return IssuedToken(f"demo-token-{demo.platform.value}", refresh, ttl)
+
+
+def replace_token(session, cipher, account: Account, issued: IssuedToken, expires_at) -> None:
+    token = account.token
+    token.access_token_enc = cipher.encrypt(issued.access_token)
+    if issued.refresh_token:
+        token.refresh_token_enc = cipher.encrypt(issued.refresh_token)
+    token.expires_at = expires_at
+    token.issued_at = utcnow()
+    account.status = "active"
+
+
 def _content(platform: Platform, n: int) -> PostContent:
     if platform is Platform.INSTAGRAM:
         return PostContent(text=f"Demo post {n} #socialsched #demo", media=(_IMAGE,))
@@ -55,9 +79,11 @@ def seed_demo(
     posts_per_platform: int = 4,
     first_in: timedelta = timedelta(minutes=2),
     spacing: timedelta = timedelta(minutes=1),
-    token_for=lambda account: f"demo-token-{account.platform.value}",
+    token_for: Callable[[DemoAccount], IssuedToken] | None = None,
 ) -> dict[str, int]:
-    """Create the demo accounts if missing and schedule new demo posts. Returns counts."""
+    """Create the demo accounts if missing (with fresh tokens from `token_for`, e.g. minted by
+    the sandbox, replacing older ones) and schedule new demo posts. Returns counts."""
+    token_for = token_for or _placeholder_token
     now = utcnow().replace(second=0, microsecond=0)
 
     def work(session):
@@ -68,6 +94,10 @@ def seed_demo(
                     Account.platform == demo.platform.value, Account.handle == demo.handle
                 )
             )
+            issued = token_for(demo)
+            expires_at = (
+                utcnow() + timedelta(seconds=issued.expires_in) if issued.expires_in else None
+            )
             if account is None:
                 account = add_account(
                     session,
@@ -76,14 +106,12 @@ def seed_demo(
                     external_id=demo.external_id,
                     handle=demo.handle,
                     owner="demo",
-                    access_token=token_for(demo),
-                    refresh_token=(
-                        f"demo-refresh-{demo.platform.value}"
-                        if demo.platform is Platform.YOUTUBE
-                        else None
-                    ),
-                    expires_at=(now + demo.token_ttl) if demo.token_ttl else None,
+                    access_token=issued.access_token,
+                    refresh_token=issued.refresh_token,
+                    expires_at=expires_at,
                 )
+            else:
+                replace_token(session, cipher, account, issued, expires_at)
             accounts[demo.platform] = account
         requests = [
             PostRequest(

@@ -47,9 +47,12 @@ _RETRYABLE = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class PublishError(Exception):
-    """A failure a platform client reports, carrying the platform's own words."""
+    """A failure a platform client reports, carrying the platform's own words.
+
+    Not frozen: Python sets __traceback__ and __context__ on exceptions (contextmanager exits,
+    add_note), which a frozen dataclass would refuse."""
 
     kind: ErrorKind
     message: str

@@ -25,3 +25,23 @@ def target_backlog(session: Session) -> Backlog:
         select(func.min(PostTarget.due_at)).where(PostTarget.status == "scheduled")
     )
     return Backlog(by_status=counts, next_due_at=next_due)
+
+
+@dataclass(frozen=True)
+class TokenOverview:
+    active_accounts: int
+    expired_active: int
+    earliest_expiry: datetime | None
+
+
+def token_overview(session: Session) -> TokenOverview:
+    from .models import Account, OAuthToken, utcnow
+
+    active = Account.status == "active"
+    tokens = select(OAuthToken).join(Account, Account.id == OAuthToken.account_id).where(active)
+    count = session.scalar(select(func.count()).select_from(Account).where(active)) or 0
+    expired = session.scalar(
+        tokens.with_only_columns(func.count()).where(OAuthToken.expires_at < utcnow())
+    )
+    earliest = session.scalar(tokens.with_only_columns(func.min(OAuthToken.expires_at)))
+    return TokenOverview(count, expired or 0, earliest)

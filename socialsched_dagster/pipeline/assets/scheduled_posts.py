@@ -4,8 +4,6 @@ Observing it records how many targets wait in each status, so the UI plots the b
 time; the publishing assets read from it (lineage: scheduled_posts -> <platform>_posts).
 """
 
-from __future__ import annotations
-
 from dagster import MetadataValue, ObserveResult, observable_source_asset
 
 from ..resources.database import DatabaseResource

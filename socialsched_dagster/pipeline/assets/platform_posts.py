@@ -1,0 +1,107 @@
+"""`<platform>_posts`: one asset per platform, hourly partitions, built by one factory.
+
+Materializing a partition publishes that window's due targets (claim -> wait until due -> publish
+-> record). Runs started by the sensor or the safety schedule send what is scheduled; any other
+materialization (a backfill, a manual run from the UI) is a deliberate act and also re-sends the
+window's `missed` targets. Published targets are never touched again.
+"""
+
+import threading
+
+from dagster import (
+    AssetExecutionContext,
+    BackfillPolicy,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+
+from ...domain.platforms import Platform
+from ...publishing.summary import RunSummary
+from ...publishing.window_run import WindowRun
+from ...store.publishing import Window
+from ..graceful import stop_on_signals
+from ..partitions import HOURLY
+from ..resources.database import DatabaseResource
+from ..resources.platforms import PlatformsResource
+from ..resources.publishing import PublishingConfig
+from ..run_planning import TRIGGER_TAG
+
+MAX_TABLE_ROWS = 200
+
+
+def build_platform_asset(platform: Platform):
+    @asset(
+        name=f"{platform.value}_posts",
+        partitions_def=HOURLY,
+        backfill_policy=BackfillPolicy.single_run(),
+        pool=f"publish_{platform.value}",
+        deps=["scheduled_posts", "oauth_tokens"],
+        group_name="publishing",
+        kinds={platform.value},
+        description=f"Posts published to {platform.value.title()}, by hourly window of due time.",
+    )
+    def _publish(
+        context: AssetExecutionContext,
+        database: DatabaseResource,
+        platforms: PlatformsResource,
+        publishing: PublishingConfig,
+    ) -> MaterializeResult:
+        window = context.partition_time_window
+        deliberate = context.run.tags.get(TRIGGER_TAG) not in ("sensor", "schedule")
+        stop = threading.Event()
+        run = WindowRun(
+            database.get_database(),
+            platforms.cipher(),
+            platforms.client(platform),
+            Window(platform.value, window.start, window.end),
+            context.run_id,
+            publishing.settings(),
+            backfill=deliberate,
+            stop=stop,
+        )
+        context.log.info(
+            f"publishing {platform.value} targets due {window.start:%Y-%m-%d %H:%M} to "
+            f"{window.end:%H:%M} UTC" + (" (including missed ones)" if deliberate else "")
+        )
+        with stop_on_signals(stop, context.log):
+            summary = run.run()
+        if summary.crashed:
+            # Left claimed on purpose (their leases run out and the next run reconciles them);
+            # the run is marked failed so nobody mistakes it for a clean one.
+            raise Failure(
+                description=f"{len(summary.crashed)} target(s) hit an unexpected error; "
+                "see the run logs. They will be reconciled and retried by the next run.",
+                metadata=run_metadata(summary),
+            )
+        return MaterializeResult(metadata=run_metadata(summary))
+
+    return _publish
+
+
+def run_metadata(summary: RunSummary) -> dict:
+    metadata: dict = dict(summary.counts())
+    for key, value in summary.lateness().items():
+        metadata[key] = MetadataValue.float(round(value, 3)) if value is not None else "n/a"
+    metadata["targets"] = MetadataValue.md(_table(summary))
+    return metadata
+
+
+def _table(summary: RunSummary) -> str:
+    rows = sorted(summary.results, key=lambda r: (r.due_at, r.target_id))
+    if not rows:
+        return "No targets were due in this window."
+    lines = [
+        "| target | account | due (UTC) | status | attempt | lateness s | error |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows[:MAX_TABLE_ROWS]:
+        error = (r.error or "").replace("|", "/").replace("\n", " ")[:120]
+        lines.append(
+            f"| {r.target_id} | {r.account} | {r.due_at:%Y-%m-%d %H:%M:%S} | {r.status} | "
+            f"{r.attempt_outcome} | {r.lateness_s:.2f} | {error} |"
+        )
+    if len(rows) > MAX_TABLE_ROWS:
+        lines.append(f"\n{len(rows) - MAX_TABLE_ROWS} more: `socialsched posts list`.")
+    return "\n".join(lines)

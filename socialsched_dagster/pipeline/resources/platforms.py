@@ -1,0 +1,77 @@
+"""Platform clients behind the shared resilience guard, plus the token cipher they need.
+
+Dagster rebuilds resources per run and per tick; the guard (whose local fallback mode lives in
+memory) and the clients (whose connection pools must be reused) are kept once per process.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+
+from dagster import ConfigurableResource
+
+from ...domain.platforms import Platform
+from ...platforms.base import PlatformClient
+from ...platforms.config import PlatformConfig
+from ...platforms.registry import build_client
+from ...resilience.breaker import BreakerSettings
+from ...resilience.guard import ResilientGuard
+from ...resilience.limits_config import RateLimits
+from ...security.token_cipher import TokenCipher
+from ...settings import load_settings
+from .redis import RedisResource
+
+_lock = threading.Lock()
+_guards: dict[str, ResilientGuard] = {}
+_clients: dict[tuple[PlatformConfig, Platform], PlatformClient] = {}
+
+
+def platform_config_from_env(env=None) -> PlatformConfig:
+    """Hosts and credentials from PlatformConfig.from_env; any other field from
+    SOCIALSCHED_PLATFORM_<FIELD> (e.g. SOCIALSCHED_PLATFORM_READ_TIMEOUT_S=10)."""
+    env = os.environ if env is None else env
+    overrides = {}
+    for field in dataclasses.fields(PlatformConfig):
+        raw = env.get(f"SOCIALSCHED_PLATFORM_{field.name.upper()}")
+        if raw is None:
+            continue
+        kind = field.type if isinstance(field.type, str) else field.type.__name__
+        if kind.startswith("bool"):
+            overrides[field.name] = raw.strip().lower() in ("1", "true", "yes")
+        elif kind.startswith("int"):
+            overrides[field.name] = int(raw)
+        elif kind.startswith("float"):
+            overrides[field.name] = float(raw)
+        else:
+            overrides[field.name] = raw
+    return PlatformConfig.from_env(env, **overrides)
+
+
+class PlatformsResource(ConfigurableResource):
+    """Instagram, Facebook and YouTube clients; rate limits and breakers shared via Redis."""
+
+    redis: RedisResource
+
+    def guard(self) -> ResilientGuard:
+        url = self.redis.resolved_url()
+        with _lock:
+            if url not in _guards:
+                _guards[url] = ResilientGuard(
+                    url, limits=RateLimits.from_env(), breaker=BreakerSettings.from_env()
+                )
+            return _guards[url]
+
+    def client(self, platform: Platform) -> PlatformClient:
+        config = platform_config_from_env()
+        key = (config, platform)
+        guard = self.guard()
+        with _lock:
+            if key not in _clients:
+                _clients[key] = build_client(platform, config, guard)
+            return _clients[key]
+
+    def cipher(self) -> TokenCipher:
+        s = load_settings()
+        return TokenCipher.from_config(s.token_key, s.token_key_file)

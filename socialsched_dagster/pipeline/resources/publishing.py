@@ -1,0 +1,47 @@
+"""Tunables of publishing runs and of the due-posts sensor, editable in the launchpad."""
+
+from __future__ import annotations
+
+from dagster import ConfigurableResource
+from pydantic import Field
+
+from ...publishing.settings import PublishSettings
+
+
+class PublishingConfig(ConfigurableResource):
+    workers: int = Field(default=8, description="parallel platform calls per run")
+    claim_ahead_s: float = Field(default=3.0, description="claim this long before due")
+    lease_s: float = Field(default=90.0, description="claim lease; renewed while the run lives")
+    poll_s: float = 1.0
+    idle_exit_s: float = Field(default=90.0, description="exit when nothing is due this soon")
+    stale_after_s: float = Field(default=7200.0, description="older targets become missed")
+    retry_scale: float = Field(default=1.0, description="scales our retry back-off")
+    sensor_lead_s: float = Field(
+        default=45.0, description="start a run this long before its first post is due"
+    )
+
+    def settings(self) -> PublishSettings:
+        return PublishSettings(
+            workers=self.workers,
+            claim_ahead_s=self.claim_ahead_s,
+            lease_s=self.lease_s,
+            poll_s=self.poll_s,
+            # A run started `sensor_lead_s` early must not exit as idle before its first post.
+            idle_exit_s=max(self.idle_exit_s, self.sensor_lead_s + 15),
+            stale_after_s=self.stale_after_s,
+            retry_scale=self.retry_scale,
+        )
+
+
+def publishing_config_from_env(env: dict[str, str] | None = None) -> PublishingConfig:
+    """Defaults overridden by SOCIALSCHED_PUBLISH_<FIELD> (e.g. SOCIALSCHED_PUBLISH_WORKERS=16),
+    so a deployment tunes runs without editing code or launchpad config."""
+    import os
+
+    env = os.environ if env is None else env
+    overrides = {}
+    for name, field in PublishingConfig.model_fields.items():
+        raw = env.get(f"SOCIALSCHED_PUBLISH_{name.upper()}")
+        if raw is not None:
+            overrides[name] = field.annotation(raw) if callable(field.annotation) else raw
+    return PublishingConfig(**overrides)

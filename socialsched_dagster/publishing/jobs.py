@@ -1,0 +1,44 @@
+"""Loading what a claimed target needs for the platform call: content, account, token."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..domain.content import Media, MediaKind, PostContent
+from ..domain.platforms import Platform
+from ..platforms.base import PublishJob
+from ..security.token_cipher import TokenCipher
+from ..store.models import Account, OAuthToken, Post
+from ..store.publishing import Claim
+
+
+@dataclass(frozen=True)
+class JobContext:
+    job: PublishJob
+    account_status: str
+    handle: str
+
+
+def load_job(session: Session, cipher: TokenCipher, claim: Claim, platform: Platform) -> JobContext:
+    post = session.get(Post, claim.post_id)
+    account = session.get(Account, claim.account_id)
+    token = session.scalar(select(OAuthToken).where(OAuthToken.account_id == account.id))
+    content = PostContent(
+        text=post.text,
+        title=post.title,
+        description=post.description,
+        link=post.link,
+        media=tuple(Media(m["url"], MediaKind(m["kind"])) for m in post.media),
+    )
+    job = PublishJob(
+        target_id=claim.target_id,
+        platform=platform,
+        account_external_id=account.external_id,
+        access_token=cipher.decrypt(token.access_token_enc) if token else "",
+        content=content,
+        container_id=claim.container_id,
+    )
+    return JobContext(job=job, account_status=account.status, handle=account.handle)

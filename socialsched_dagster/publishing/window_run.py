@@ -1,0 +1,172 @@
+"""A publishing run over one platform's time window.
+
+The run claims targets shortly before they are due, waits, and sends each at its due time from a
+small pool of worker threads; it keeps polling the window for targets that come due (or whose
+back-off ends) and exits when nothing is due soon. On a stop request (the UI's Terminate,
+SIGTERM) it sends nothing new: calls in flight finish and are recorded, and targets it claimed but
+had not started are released at once for the next run.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from ..domain.platforms import Platform
+from ..platforms.base import PlatformClient
+from ..security.token_cipher import TokenCipher
+from ..store.database import Database
+from ..store.due import next_ready_in_window
+from ..store.models import utcnow
+from ..store.publishing import Claim, Window, claim, release, renew_leases
+from .settings import PublishSettings
+from .summary import RunSummary
+from .worker import TargetPublisher, TargetResult
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Board:
+    """Which claims this run holds, and which of them have started their platform call."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    held: dict[int, Claim] = field(default_factory=dict)
+    started: set[int] = field(default_factory=set)
+
+    def add(self, claims: list[Claim]) -> None:
+        with self.lock:
+            self.held.update({c.target_id: c for c in claims})
+
+    def start(self, target_id: int) -> None:
+        with self.lock:
+            self.started.add(target_id)
+
+    def done(self, target_id: int) -> None:
+        with self.lock:
+            self.held.pop(target_id, None)
+            self.started.discard(target_id)
+
+    def ids(self) -> list[int]:
+        with self.lock:
+            return list(self.held)
+
+    def unstarted(self) -> list[int]:
+        with self.lock:
+            return [t for t in self.held if t not in self.started]
+
+
+class WindowRun:
+    def __init__(
+        self,
+        db: Database,
+        cipher: TokenCipher,
+        client: PlatformClient,
+        window: Window,
+        run_id: str,
+        settings: PublishSettings = PublishSettings(),
+        *,
+        backfill: bool = False,
+        stop: threading.Event | None = None,
+    ):
+        self.db, self.window, self.run_id, self.settings = db, window, run_id, settings
+        self.backfill = backfill
+        self.stop = stop or threading.Event()
+        self.platform = Platform(window.platform)
+        self.publisher = TargetPublisher(db, cipher, client, self.platform, run_id, settings)
+        self.board = _Board()
+        self.summary = RunSummary()
+
+    def run(self) -> RunSummary:
+        pool = ThreadPoolExecutor(self.settings.workers, thread_name_prefix="publish")
+        renewer = threading.Thread(target=self._renew_leases, daemon=True, name="lease-renewal")
+        renewer.start()
+        futures: set[Future] = set()
+        try:
+            while not self.stop.is_set():
+                futures = {f for f in futures if not f.done()}
+                room = 2 * self.settings.workers - len(futures)
+                claims = self._claim(room) if room > 0 else []
+                for c in claims:
+                    futures.add(pool.submit(self._work, c))
+                if not claims and not futures and self._idle():
+                    break
+                self.stop.wait(self.settings.poll_s if not claims else 0.05)
+        finally:
+            # Stop (or an exception, including Dagster's interrupt): send nothing new, let calls
+            # in flight finish and record, hand back what never started.
+            self.stop.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+            self._release(self.board.unstarted())
+            renewer.join(timeout=5)
+        return self.summary
+
+    def _claim(self, limit: int) -> list[Claim]:
+        now = utcnow()
+        claims = self.db.transaction(
+            lambda s: claim(
+                s, self.window, run_id=self.run_id, now=now,
+                claim_ahead=self.settings.claim_ahead, lease=self.settings.lease,
+                stale_before=now - self.settings.stale_after, limit=limit, backfill=self.backfill,
+            ),
+            name="claim",
+        )  # fmt: skip
+        self.board.add(claims)
+        return claims
+
+    def _work(self, c: Claim) -> TargetResult | None:
+        wait = (c.ready_at - utcnow()).total_seconds()
+        if wait > 0 and self.stop.wait(wait):
+            return None  # stopping: released by run()
+        if self.stop.is_set():
+            return None
+        self.board.start(c.target_id)
+        try:
+            result = self.publisher.process(c, backfill=self.backfill)
+        except Exception:
+            # A bug or an unreachable database: leave the target claimed; its lease runs out
+            # and the next run reconciles it before sending anything.
+            log.exception("target %s: unexpected failure", c.target_id)
+            self.summary.add_crash(c.target_id)
+            return None
+        finally:
+            self.board.done(c.target_id)
+        self.summary.add(result)
+        return result
+
+    def _idle(self) -> bool:
+        now = utcnow()
+        nxt = self.db.transaction(
+            lambda s: next_ready_in_window(
+                s, self.window.platform, self.window.start, self.window.end,
+                now - self.settings.stale_after,
+            ),
+            name="next due",
+        )  # fmt: skip
+        return nxt is None or (nxt - now).total_seconds() > self.settings.idle_exit_s
+
+    def _release(self, target_ids: list[int]) -> None:
+        if not target_ids:
+            return
+        released = self.db.transaction(
+            lambda s: release(s, self.run_id, target_ids, utcnow()), name="release"
+        )
+        self.summary.released += released
+        log.info("released %d claimed target(s) that had not started", released)
+
+    def _renew_leases(self) -> None:
+        interval = self.settings.lease_s / 3
+        while not self.stop.wait(interval):
+            ids = self.board.ids()
+            if ids:
+                until = utcnow() + self.settings.lease
+                try:
+                    self.db.transaction(
+                        lambda s, ids=ids, until=until: renew_leases(s, self.run_id, ids, until),
+                        name="renew leases",
+                    )
+                except Exception:  # the next renewal may succeed; the lease has slack
+                    log.exception("lease renewal failed")
+        # Final renewal skipped: in-flight calls are recorded by their workers.
