@@ -8,6 +8,7 @@ import logging
 import click
 
 from .accounts_cmd import accounts_group
+from .bench_cmd import bench_group
 from .db_cmd import db_group
 from .demo_cmd import demo_cmd
 from .posts_cmd import posts_group
@@ -29,3 +30,4 @@ cli.add_command(accounts_group)
 cli.add_command(posts_group)
 cli.add_command(demo_cmd)
 cli.add_command(sandbox_group)
+cli.add_command(bench_group)

@@ -57,16 +57,31 @@ def cli(db_url, tmp_path, token_key) -> Cli:
 
 
 @pytest.fixture
-def accounts(cli) -> Cli:
-    """The CLI with one account per platform connected."""
-    for platform, external_id, handle in [
-        ("instagram", "1784100001", "shop"),
-        ("facebook", "1000001", "page"),
-        ("youtube", "UC0001", "channel"),
-    ]:
-        cli.ok(
-            "accounts", "add", "--platform", platform, "--external-id", external_id,
-            "--handle", handle, "--expires-in", "86400",
-            stdin=f"SECRET-ACCESS-{platform}\nSECRET-REFRESH-{platform}\n",
-        )  # fmt: skip
+def accounts(cli, db_url, cipher) -> Cli:
+    """The CLI with one account per platform connected (directly through the store: `accounts
+    add` itself is tested through the CLI in test_accounts_cli.py)."""
+    from datetime import timedelta
+
+    from socialsched_dagster.domain.platforms import Platform
+    from socialsched_dagster.store.accounts import add_account
+    from socialsched_dagster.store.database import Database
+    from socialsched_dagster.store.models import utcnow
+
+    db = Database(db_url)
+
+    def work(s):
+        for platform, external_id, handle in [
+            (Platform.INSTAGRAM, "1784100001", "shop"),
+            (Platform.FACEBOOK, "1000001", "page"),
+            (Platform.YOUTUBE, "UC0001", "channel"),
+        ]:
+            add_account(
+                s, cipher, platform=platform, external_id=external_id, handle=handle,
+                access_token=f"SECRET-ACCESS-{platform.value}",
+                refresh_token=f"SECRET-REFRESH-{platform.value}",
+                expires_at=utcnow() + timedelta(seconds=86400),
+            )  # fmt: skip
+
+    db.transaction(work)
+    db.dispose()
     return cli

@@ -3,7 +3,17 @@ import json
 from sqlalchemy import create_engine, text
 
 
-def test_add_via_stdin_and_list_shows_status_and_expiry_never_the_token(accounts):
+def test_add_via_stdin_and_list_shows_status_and_expiry_never_the_token(cli):
+    cli.ok(
+        "accounts", "add", "--platform", "instagram", "--external-id", "1784100001",
+        "--handle", "shop", "--expires-in", "86400",
+        stdin="SECRET-ACCESS-ig\nSECRET-REFRESH-ig\n",
+    )  # fmt: skip
+    for platform, external_id, handle in [("facebook", "1000001", "page"),
+                                          ("youtube", "UC0001", "channel")]:  # fmt: skip
+        cli.ok("accounts", "add", "--platform", platform, "--external-id", external_id,
+               "--handle", handle, "--expires-in", "86400", stdin="SECRET-x\n")  # fmt: skip
+    accounts = cli
     listed = accounts.ok("accounts", "list")
     assert "instagram:shop" in listed.out and "active" in listed.out and "in 23 h" in listed.out
     as_json = json.loads(accounts.ok("accounts", "list", "--json").out)

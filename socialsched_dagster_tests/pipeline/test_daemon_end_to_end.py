@@ -1,0 +1,60 @@
+"""The product as a user runs it: posts scheduled through the CLI go out through the real
+Dagster daemon (sensor -> queued run -> run worker) at their due time, once each."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from dagster import DagsterInstance
+
+from socialsched_dagster.store.models import utcnow
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def test_cli_scheduled_posts_go_out_through_the_daemon_on_time(world):
+    env = {**os.environ, **world.env, "SOCIALSCHED_PUBLISH_SENSOR_LEAD_S": "25",
+           "SOCIALSCHED_PUBLISH_IDLE_EXIT_S": "10"}  # fmt: skip
+    due = (utcnow() + timedelta(seconds=45)).replace(microsecond=0)
+    accounts = ["instagram:test_instagram", "facebook:test_facebook", "youtube:test_youtube"]
+    for n in range(2):
+        at = (due + timedelta(seconds=5 * n)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        args = [str(BIN / "socialsched"), "posts", "schedule", "--at", at,
+                "--text", f"daemon post {n} #e2e", "--media", f"https://cdn.example.com/{n}.mp4",
+                "--title", f"daemon video {n}"]  # fmt: skip
+        for account in accounts:
+            args += ["--account", account]
+        subprocess.run(args, env=env, check=True, capture_output=True, timeout=60)
+
+    daemon = subprocess.Popen(
+        [str(BIN / "dagster-daemon"), "run", "-w", str(REPO / "workspace.yaml")],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 150
+        while time.monotonic() < deadline:
+            if set(world.statuses().values()) == {"published"}:
+                break
+            time.sleep(1)
+    finally:
+        os.killpg(daemon.pid, signal.SIGTERM)
+        try:
+            out, _ = daemon.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(daemon.pid, signal.SIGKILL)
+            out, _ = daemon.communicate()
+    targets = world.targets()
+    assert [t.status for t in targets] == ["published"] * 6, out[-4000:]
+    world.assert_exactly_once()
+    lateness = [(t.published_at - t.due_at).total_seconds() for t in targets]
+    assert max(lateness) < 5, lateness
+    with DagsterInstance.get() as instance:
+        runs = instance.get_runs()
+    assert runs and all(r.tags.get("socialsched/trigger") == "sensor" for r in runs)
+    print(f"\nlateness max {max(lateness):.2f} s over {len(targets)} targets, {len(runs)} runs")
