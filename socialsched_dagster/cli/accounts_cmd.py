@@ -148,6 +148,41 @@ def disable(account):
     click.echo(f"disabled {ref}; {held} scheduled target(s) held")
 
 
+@accounts_group.command("reconnect")
+@click.argument("account")
+@click.option("--expires-in", type=int, default=None, help="token lifetime in seconds")
+@click.option("--expires-at", default=None, help="token expiry, ISO 8601")
+@click.option("--token-env", default=None, help="read the access token from this env var")
+@click.option("--refresh-token-env", default=None, help="read the refresh token from this env var")
+@click.option("--stale-after-s", default=7200.0, show_default=True, type=float,
+              help="held posts later than this become missed instead of going out")  # fmt: skip
+@user_errors
+def reconnect(account, expires_in, expires_at, token_env, refresh_token_env, stale_after_s):
+    """Give ACCOUNT (platform:handle) a new token, reactivate it, release its held posts."""
+    from ..store.accounts import AccountRef, get_account
+    from ..store.models import utcnow
+    from ..store.tokens import reconnect as reconnect_account
+
+    ref = AccountRef.parse(account)
+    access, refresh = read_tokens(token_env, refresh_token_env)
+    now = utcnow()
+    expiry = parse_when(expires_at, "--expires-at")
+    if expires_in is not None:
+        expiry = now + timedelta(seconds=expires_in)
+    key = cipher()
+
+    def work(s):
+        return reconnect_account(
+            s, key, get_account(s, ref), access_token=access, refresh_token=refresh,
+            expires_at=expiry, now=now, stale_before=now - timedelta(seconds=stale_after_s),
+        )  # fmt: skip
+
+    released, missed = database().transaction(work, name="accounts reconnect")
+    click.echo(f"reconnected {ref}; {released} held post(s) released")
+    if missed:
+        click.echo(f"{missed} held post(s) were past the stale cutoff and are now missed")
+
+
 @accounts_group.command("new-key")
 def new_key_cmd():
     """Print a new token encryption key for SOCIALSCHED_TOKEN_KEY."""

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import warnings
 
-from dagster import BetaWarning, Definitions, define_asset_job, in_process_executor
+from dagster import (
+    AssetSelection,
+    BetaWarning,
+    DefaultScheduleStatus,
+    Definitions,
+    ScheduleDefinition,
+    define_asset_job,
+    in_process_executor,
+)
 
 from ..domain.platforms import Platform
 from .assets.oauth_tokens import oauth_tokens
 from .assets.platform_posts import build_platform_asset
 from .assets.scheduled_posts import scheduled_posts
+from .checks.token_checks import TOKEN_CHECKS
 from .partitions import HOURLY
 from .resources.database import DatabaseResource
 from .resources.platforms import PlatformsResource
@@ -18,6 +27,7 @@ from .resources.redis import RedisResource
 from .run_planning import job_name
 from .schedules import build_safety_schedule
 from .sensors.due_posts import build_due_posts_sensor
+from .sensors.expiring_tokens import build_expiring_tokens_sensor
 
 
 def build_definitions() -> Definitions:
@@ -37,12 +47,28 @@ def build_definitions() -> Definitions:
         )
         for p, a in platform_assets.items()
     }
+    refresh_job = define_asset_job(
+        "refresh_tokens",
+        selection=AssetSelection.assets(oauth_tokens),
+        executor_def=in_process_executor,
+        description="Refresh every token within its refresh horizon, then check token health.",
+    )
+    hourly_refresh = ScheduleDefinition(
+        name="refresh_tokens_hourly",
+        job=refresh_job,
+        cron_schedule="7 * * * *",
+        default_status=DefaultScheduleStatus.RUNNING,
+    )
     redis = RedisResource()
     return Definitions(
         assets=[scheduled_posts, oauth_tokens, *platform_assets.values()],
-        jobs=list(jobs.values()),
-        sensors=[build_due_posts_sensor(list(jobs.values()))],
-        schedules=[build_safety_schedule(p, j) for p, j in jobs.items()],
+        asset_checks=TOKEN_CHECKS,
+        jobs=[*jobs.values(), refresh_job],
+        sensors=[
+            build_due_posts_sensor(list(jobs.values())),
+            build_expiring_tokens_sensor(refresh_job),
+        ],
+        schedules=[*(build_safety_schedule(p, j) for p, j in jobs.items()), hourly_refresh],
         resources={
             "database": DatabaseResource(),
             "redis": redis,

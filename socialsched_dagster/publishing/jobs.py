@@ -20,6 +20,7 @@ class JobContext:
     job: PublishJob
     account_status: str
     handle: str
+    token_version: object  # the token row's updated_at: tells a refresh it was already done
 
 
 def load_job(session: Session, cipher: TokenCipher, claim: Claim, platform: Platform) -> JobContext:
@@ -41,4 +42,9 @@ def load_job(session: Session, cipher: TokenCipher, claim: Claim, platform: Plat
         content=content,
         container_id=claim.container_id,
     )
-    return JobContext(job=job, account_status=account.status, handle=account.handle)
+    return JobContext(
+        job=job,
+        account_status=account.status,
+        handle=account.handle,
+        token_version=token.updated_at if token else None,
+    )

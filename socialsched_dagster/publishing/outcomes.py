@@ -84,3 +84,25 @@ def held_for_account(status: str) -> Outcome:
 
 def lease_lost() -> Outcome:
     return Outcome(status=S.PUBLISHING, attempt_outcome="lease_lost")
+
+
+def retry_later(error: PublishError, attempts: int, now: datetime, scale: float = 1.0) -> Outcome:
+    """Back to `scheduled` whatever the kind, e.g. after a token refresh that failed for now."""
+    delay = backoff_s(ErrorKind.NETWORK, attempts, error.retry_after_s, scale)
+    return Outcome(
+        status=S.SCHEDULED,
+        attempt_outcome="retry",
+        error_kind=error.kind.value,
+        error_code=error.code,
+        error_message=error.message,
+        next_attempt_at=now + timedelta(seconds=delay),
+    )
+
+
+def held_for_reauth(message: str) -> Outcome:
+    return Outcome(
+        status=S.HELD,
+        attempt_outcome="held",
+        error_kind=ErrorKind.AUTH_EXPIRED.value,
+        error_message=f"account needs re-authorisation: {message}",
+    )

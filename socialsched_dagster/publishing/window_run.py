@@ -21,6 +21,7 @@ from ..store.database import Database
 from ..store.due import next_ready_in_window
 from ..store.models import utcnow
 from ..store.publishing import Claim, Window, claim, release, renew_leases
+from ..tokens.refresher import TokenRefresher
 from .settings import PublishSettings
 from .summary import RunSummary
 from .worker import TargetPublisher, TargetResult
@@ -70,12 +71,15 @@ class WindowRun:
         *,
         backfill: bool = False,
         stop: threading.Event | None = None,
+        refresher: TokenRefresher | None = None,
     ):
         self.db, self.window, self.run_id, self.settings = db, window, run_id, settings
         self.backfill = backfill
         self.stop = stop or threading.Event()
         self.platform = Platform(window.platform)
-        self.publisher = TargetPublisher(db, cipher, client, self.platform, run_id, settings)
+        self.publisher = TargetPublisher(
+            db, cipher, client, self.platform, run_id, settings, refresher
+        )
         self.board = _Board()
         self.summary = RunSummary()
 

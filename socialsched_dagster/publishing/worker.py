@@ -14,6 +14,8 @@ from ..security.token_cipher import TokenCipher
 from ..store.database import Database
 from ..store.models import utcnow
 from ..store.publishing import Claim, Outcome, record, save_container
+from ..store.tokens import require_reauth
+from ..tokens.refresher import TokenRefresher
 from . import outcomes
 from .jobs import JobContext, load_job
 from .settings import PublishSettings
@@ -51,8 +53,10 @@ class TargetPublisher:
         platform: Platform,
         run_id: str,
         settings: PublishSettings,
+        refresher: TokenRefresher | None = None,
     ):
         self.db, self.cipher, self.client = db, cipher, client
+        self.refresher = refresher
         self.platform, self.run_id, self.settings = platform, run_id, settings
         self._scale = settings.retry_scale
 
@@ -60,10 +64,13 @@ class TargetPublisher:
         started = utcnow()
         context: JobContext | None = None
         try:
-            context = self.db.transaction(
-                lambda s: load_job(s, self.cipher, claim, self.platform), name="load job"
-            )
-            outcome = self._publish(claim, context, backfill)
+            context = self._load(claim)
+            try:
+                outcome = self._publish(claim, context, backfill)
+            except PublishError as error:
+                if error.kind is not ErrorKind.AUTH_EXPIRED or self.refresher is None:
+                    raise
+                outcome = self._refresh_and_retry(claim, context, backfill, error)
         except PublishError as error:
             outcome = self._after_error(claim, context, error)
         except LeaseLost as lost:
@@ -71,6 +78,27 @@ class TargetPublisher:
             log.warning("target %s: %s", claim.target_id, lost)
             return self._result(claim, context, outcomes.lease_lost(), started, recorded=False)
         return self._record(claim, context, outcome, started)
+
+    def _load(self, claim: Claim) -> JobContext:
+        return self.db.transaction(
+            lambda s: load_job(s, self.cipher, claim, self.platform), name="load job"
+        )
+
+    def _refresh_and_retry(self, claim, context, backfill, error: PublishError) -> Outcome:
+        """The token was refused: refresh it once (or take the one another run just got) and
+        try this target once more. A second refusal propagates and holds the target: never a
+        loop of refreshes."""
+        result = self.refresher.refresh(claim.account_id, after_auth_error_on=context.token_version)
+        if result.outcome == "failed_permanent":
+            return outcomes.held_for_reauth(result.message)
+        if result.outcome == "failed_transient":
+            refused = PublishError(
+                ErrorKind.AUTH_EXPIRED, f"token refresh failed: {result.message}"
+            )
+            return outcomes.retry_later(refused, claim.attempts, utcnow(), self._scale)
+        log.info("target %s: token refreshed after %s; retrying once", claim.target_id, error.code)
+        fresh = self._load(replace(claim, container_id=self._current_container(claim)))
+        return self._publish(replace(claim, needs_reconcile=False), fresh, backfill)
 
     def _publish(self, claim: Claim, context: JobContext, backfill: bool) -> Outcome:
         if context.account_status != "active":
@@ -149,20 +177,14 @@ class TargetPublisher:
                 "target %s: lease lost before recording %s", claim.target_id, outcome.status
             )
         if outcome.status is outcomes.S.HELD and context and context.account_status == "active":
-            self._require_reauth(claim.account_id)
+            # Holds the account's other scheduled targets too (a no-op if a refresh did it).
+            self.db.transaction(
+                lambda s: require_reauth(
+                    s, claim.account_id, outcome.error_message or "", finished
+                ),
+                name="account needs reauth",
+            )
         return self._result(claim, context, outcome, started, recorded=owned, finished=finished)
-
-    def _require_reauth(self, account_id: int) -> None:
-        from sqlalchemy import update
-
-        from ..store.models import Account
-
-        self.db.transaction(
-            lambda s: s.execute(
-                update(Account).where(Account.id == account_id).values(status="reauth_required")
-            ),
-            name="account needs reauth",
-        )
 
     def _result(self, claim, context, outcome, started, *, recorded, finished=None):
         return TargetResult(

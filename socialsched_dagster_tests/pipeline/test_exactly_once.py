@@ -4,6 +4,7 @@ import os
 import signal
 import time
 
+import pytest
 from dagster import DagsterInstance, build_sensor_context
 
 from socialsched_dagster.definitions import defs
@@ -85,7 +86,9 @@ def test_a_run_killed_mid_publish_recovers_without_duplicates(world):
     world.assert_exactly_once()
 
 
-def test_sigterm_finishes_calls_in_flight_and_releases_the_rest(world):
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "interrupt"])
+def test_a_stop_finishes_calls_in_flight_and_releases_the_rest(world, signum):
+    """SIGTERM from a supervisor, or the interrupt Dagster sends when Terminate is clicked."""
     world.sandbox.control.set_faults(latency_ms=2500)
     ids = world.schedule(FB, 4, due_in_s=8)
     proc = world.run(FB, wait=False, extra_env={"SOCIALSCHED_PUBLISH_WORKERS": "1"})
@@ -93,9 +96,10 @@ def test_sigterm_finishes_calls_in_flight_and_releases_the_rest(world):
     # One worker: the first call is in flight (sent at the due time, held 2.5 s by the
     # sandbox), a second target is claimed and waiting.
     time.sleep(max(0.0, (world.last_due - utcnow()).total_seconds() + 1.0))
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(signum)
     code, out = finish(proc)
-    assert "finishing calls in flight" in out, out
+    if signum == signal.SIGTERM:
+        assert "finishing calls in flight" in out, out
     after_stop = world.targets()
     assert [t.status for t in after_stop].count("published") == 1, out
     released = [t for t in after_stop if t.status == "scheduled"]

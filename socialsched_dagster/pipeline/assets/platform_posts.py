@@ -51,8 +51,9 @@ def build_platform_asset(platform: Platform):
         window = context.partition_time_window
         deliberate = context.run.tags.get(TRIGGER_TAG) not in ("sensor", "schedule")
         stop = threading.Event()
+        db = database.get_database()
         run = WindowRun(
-            database.get_database(),
+            db,
             platforms.cipher(),
             platforms.client(platform),
             Window(platform.value, window.start, window.end),
@@ -60,6 +61,7 @@ def build_platform_asset(platform: Platform):
             publishing.settings(),
             backfill=deliberate,
             stop=stop,
+            refresher=platforms.refresher(db),
         )
         context.log.info(
             f"publishing {platform.value} targets due {window.start:%Y-%m-%d %H:%M} to "

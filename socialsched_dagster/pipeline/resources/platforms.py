@@ -21,6 +21,9 @@ from ...resilience.guard import ResilientGuard
 from ...resilience.limits_config import RateLimits
 from ...security.token_cipher import TokenCipher
 from ...settings import load_settings
+from ...store.database import Database
+from ...tokens.policy import RefreshPolicy
+from ...tokens.refresher import TokenRefresher
 from .redis import RedisResource
 
 _lock = threading.Lock()
@@ -49,6 +52,20 @@ def platform_config_from_env(env=None) -> PlatformConfig:
     return PlatformConfig.from_env(env, **overrides)
 
 
+def refresh_policy(env=None) -> RefreshPolicy:
+    """Horizons from SOCIALSCHED_TOKEN_META_HORIZON_S / SOCIALSCHED_TOKEN_GOOGLE_HORIZON_S."""
+    from datetime import timedelta
+
+    env = os.environ if env is None else env
+    default = RefreshPolicy()
+    meta = env.get("SOCIALSCHED_TOKEN_META_HORIZON_S")
+    google = env.get("SOCIALSCHED_TOKEN_GOOGLE_HORIZON_S")
+    return RefreshPolicy(
+        meta_horizon=timedelta(seconds=float(meta)) if meta else default.meta_horizon,
+        google_horizon=timedelta(seconds=float(google)) if google else default.google_horizon,
+    )
+
+
 class PlatformsResource(ConfigurableResource):
     """Instagram, Facebook and YouTube clients; rate limits and breakers shared via Redis."""
 
@@ -71,6 +88,12 @@ class PlatformsResource(ConfigurableResource):
             if key not in _clients:
                 _clients[key] = build_client(platform, config, guard)
             return _clients[key]
+
+    def refresher(self, db: Database) -> TokenRefresher:
+        """Token refresh through each platform's protocol, locked per account in Redis."""
+        return TokenRefresher(
+            db, self.cipher(), platform_config_from_env(), self.redis.client(), refresh_policy()
+        )
 
     def cipher(self) -> TokenCipher:
         s = load_settings()
