@@ -69,7 +69,12 @@ def demo_cmd(host, port, sandbox_port, posts_per_platform, seed_only) -> None:
         stack.enter_context(sandbox)
 
         def mint(demo) -> IssuedToken:
-            issued = sandbox.control.mint_token(demo.platform.value, demo.external_id)
+            # Page tokens do not expire; the YouTube token is minted to expire in 11 minutes,
+            # so within a minute it enters its refresh horizon and is renewed by the sensor.
+            lifetime = {"facebook": None, "youtube": 660}.get(demo.platform.value, 60 * 86400)
+            issued = sandbox.control.mint_token(
+                demo.platform.value, demo.external_id, expires_in=lifetime
+            )
             return IssuedToken(
                 issued["access_token"], issued.get("refresh_token"), issued.get("expires_in")
             )

@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 
 from ..domain.platforms import Platform
-from .base import CallGuard, PublishJob
+from .base import CallGuard, PublishJob, Usage
 from .config import PlatformConfig
-from .http import TARGET_HEADER, Call, json_object, malformed, send
+from .http import TARGET_HEADER, Call, json_object, malformed, retry_after_seconds, send
 from .meta_errors import graph_error, parse_usage
 
 
@@ -90,6 +90,11 @@ class GraphApi:
             response = send(self.http, call, method, url, headers=headers, **kw)
             usage = parse_usage(response.headers)
             if usage is not None:
+                # A precise Retry-After beats the usage header's estimate, which Graph rounds
+                # up to whole minutes (the same rule as meta_errors.retry_after).
+                precise = retry_after_seconds(response.headers)
+                if precise is not None and precise < usage.regain_after_s:
+                    usage = Usage(usage.percent, precise)
                 self.guard.observe_usage(self.platform, job.account_external_id, usage)
             error = graph_error(call, response)
             if error is not None:

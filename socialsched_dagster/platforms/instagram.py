@@ -127,7 +127,6 @@ class InstagramClient(HttpOwner):
                     ErrorKind.MEDIA_PROCESSING,
                     f"media still processing after {self.config.container_poll_timeout_s:g} s",
                     WAITING,
-                    retry_after_s=60.0,
                 )
             time.sleep(self.config.container_poll_interval_s)
 
