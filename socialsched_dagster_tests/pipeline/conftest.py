@@ -83,6 +83,26 @@ def pipeline_env(
     return env
 
 
+def wait_for(predicate, timeout=30.0, interval=0.1) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return False
+
+
+def finish(proc, timeout=120) -> tuple[int, str]:
+    """Wait for a run process started with `world.run(..., wait=False)`; kill it if it hangs."""
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+        pytest.fail(f"the run did not finish within {timeout} s:\n{out[-4000:]}")
+    return proc.returncode, out
+
+
 @dataclass
 class World:
     db: Database

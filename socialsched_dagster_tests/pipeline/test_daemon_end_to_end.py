@@ -18,9 +18,9 @@ BIN = Path(sys.executable).parent
 
 
 def test_cli_scheduled_posts_go_out_through_the_daemon_on_time(world):
-    env = {**os.environ, **world.env, "SOCIALSCHED_PUBLISH_SENSOR_LEAD_S": "25",
+    env = {**os.environ, **world.env, "SOCIALSCHED_PUBLISH_SENSOR_LEAD_S": "20",
            "SOCIALSCHED_PUBLISH_IDLE_EXIT_S": "10"}  # fmt: skip
-    due = (utcnow() + timedelta(seconds=45)).replace(microsecond=0)
+    due = (utcnow() + timedelta(seconds=32)).replace(microsecond=0)
     accounts = ["instagram:test_instagram", "facebook:test_facebook", "youtube:test_youtube"]
     for n in range(2):
         at = (due + timedelta(seconds=5 * n)).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -11,21 +11,9 @@ from socialsched_dagster.definitions import defs
 from socialsched_dagster.domain.platforms import Platform
 from socialsched_dagster.store.models import utcnow
 
+from .conftest import finish, wait_for
+
 FB, IG = Platform.FACEBOOK, Platform.INSTAGRAM
-
-
-def wait_for(predicate, timeout=30.0, interval=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return False
-
-
-def finish(proc, timeout=120):
-    out, _ = proc.communicate(timeout=timeout)
-    return proc.returncode, out
 
 
 def test_two_runs_on_the_same_window_at_once(world):

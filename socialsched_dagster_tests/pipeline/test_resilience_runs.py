@@ -21,7 +21,7 @@ from socialsched_dagster.resilience import BreakerSettings, ResilientGuard
 from socialsched_dagster.sandbox.process import SandboxProcess
 from socialsched_dagster.store.models import Account, PostTarget, PublishAttempt
 
-from .conftest import EXTERNAL_IDS
+from .conftest import EXTERNAL_IDS, finish, wait_for
 
 FB, IG = Platform.FACEBOOK, Platform.INSTAGRAM
 IG_ENDPOINTS = (
@@ -32,25 +32,6 @@ IG_ENDPOINTS = (
     "ig_media_list",
 )
 FAST_RETRIES = {"SOCIALSCHED_PUBLISH_RETRY_SCALE": "0.01"}
-
-
-def wait_for(predicate, timeout=30.0, interval=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return False
-
-
-def finish(proc, timeout=90):
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        out, _ = proc.communicate()
-        pytest.fail(f"the run did not finish within {timeout} s:\n{out[-4000:]}")
-    return proc.returncode, out
 
 
 def stop(proc) -> None:
