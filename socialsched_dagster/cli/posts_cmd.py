@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from .backfill_cmd import backfill_cmd
 from .context import CliError, database, emit_json, parse_when, user_errors
 from .import_cmd import import_cmd
 
@@ -19,6 +20,7 @@ def posts_group() -> None:
 
 
 posts_group.add_command(import_cmd)
+posts_group.add_command(backfill_cmd)
 
 
 @posts_group.command("schedule")

@@ -17,15 +17,20 @@ from dagster import (
 from ..domain.platforms import Platform
 from .assets.oauth_tokens import oauth_tokens
 from .assets.platform_posts import build_platform_asset
+from .assets.reports import REPORT_ASSETS, REPORT_JOBS, REPORT_SCHEDULES
 from .assets.scheduled_posts import scheduled_posts
+from .checks.infrastructure_checks import INFRASTRUCTURE_CHECKS
+from .checks.publishing_checks import build_publishing_checks
 from .checks.token_checks import TOKEN_CHECKS
 from .partitions import HOURLY
 from .resources.database import DatabaseResource
+from .resources.health import health_thresholds_from_env
 from .resources.platforms import PlatformsResource
 from .resources.publishing import publishing_config_from_env
 from .resources.redis import RedisResource
 from .run_planning import job_name
 from .schedules import build_safety_schedule
+from .sensors.check_alerts import build_check_alerts_sensor
 from .sensors.due_posts import build_due_posts_sensor
 from .sensors.expiring_tokens import build_expiring_tokens_sensor
 
@@ -59,21 +64,45 @@ def build_definitions() -> Definitions:
         cron_schedule="7 * * * *",
         default_status=DefaultScheduleStatus.RUNNING,
     )
+    checks = [
+        *TOKEN_CHECKS,
+        *INFRASTRUCTURE_CHECKS,
+        *(c for p in Platform for c in build_publishing_checks(p)),
+    ]
+    health_job = define_asset_job(
+        "health_checks",
+        selection=AssetSelection.checks(*checks),
+        executor_def=in_process_executor,
+        description="Evaluate every health check (they also run after each materialization).",
+    )
+    health_schedule = ScheduleDefinition(
+        name="health_checks_every_5_minutes",
+        job=health_job,
+        cron_schedule="*/5 * * * *",
+        default_status=DefaultScheduleStatus.RUNNING,
+    )
     redis = RedisResource()
     return Definitions(
-        assets=[scheduled_posts, oauth_tokens, *platform_assets.values()],
-        asset_checks=TOKEN_CHECKS,
-        jobs=[*jobs.values(), refresh_job],
+        assets=[scheduled_posts, oauth_tokens, *platform_assets.values(), *REPORT_ASSETS],
+        asset_checks=checks,
+        jobs=[*jobs.values(), refresh_job, health_job, *REPORT_JOBS],
         sensors=[
             build_due_posts_sensor(list(jobs.values())),
             build_expiring_tokens_sensor(refresh_job),
+            build_check_alerts_sensor([*(j.name for j in jobs.values()), "refresh_tokens"]),
         ],
-        schedules=[*(build_safety_schedule(p, j) for p, j in jobs.items()), hourly_refresh],
+        schedules=[
+            *(build_safety_schedule(p, j) for p, j in jobs.items()),
+            hourly_refresh,
+            health_schedule,
+            *REPORT_SCHEDULES,
+        ],
         resources={
             "database": DatabaseResource(),
             "redis": redis,
             "platforms": PlatformsResource(redis=redis),
             "publishing": publishing_config_from_env(),
+            "thresholds": health_thresholds_from_env(),
         },
         executor=in_process_executor,
     )

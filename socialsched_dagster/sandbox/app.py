@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 
-from . import control_routes, meta_routes, token_routes, youtube_routes
+from . import control_routes, insights_routes, meta_routes, token_routes, youtube_routes
 from .settings import SandboxSettings
 from .state import SandboxState
 
@@ -15,6 +15,8 @@ def create_app(settings: SandboxSettings | None = None) -> Starlette:
     routes = [
         *control_routes.ROUTES,
         *token_routes.ROUTES,
+        # Engagement reads go before the routes they share paths with (and defer to).
+        *insights_routes.ROUTES,
         *youtube_routes.ROUTES,
         *meta_routes.ROUTES,
     ]

@@ -1,0 +1,49 @@
+"""Health of what publishing stands on, as checks on `scheduled_posts` (the queue):
+the due-target query's latency and Redis."""
+
+from datetime import timedelta
+
+from dagster import AssetCheckResult, AssetCheckSeverity, asset_check
+
+from ...store.health import due_query_seconds
+from ...store.models import utcnow
+from ..resources.database import DatabaseResource
+from ..resources.health import HealthThresholds
+from ..resources.redis import RedisResource
+
+
+@asset_check(asset="scheduled_posts", description="The due-posts query stays fast.")
+def due_query_latency(database: DatabaseResource, thresholds: HealthThresholds) -> AssetCheckResult:
+    with database.get_database().session() as s:
+        seconds = due_query_seconds(
+            s, utcnow(), timedelta(seconds=45), timedelta(seconds=thresholds.stale_after_s)
+        )
+    slow = seconds > thresholds.db_latency_warn_s
+    return AssetCheckResult(
+        passed=not slow,
+        severity=AssetCheckSeverity.WARN,
+        description=f"due-posts query took {seconds * 1000:.0f} ms" if slow else None,
+        metadata={"db_query_ms": seconds * 1000},
+    )
+
+
+@asset_check(asset="scheduled_posts", description="Redis answers, quickly.")
+def redis_reachable(redis: RedisResource, thresholds: HealthThresholds) -> AssetCheckResult:
+    status = redis.health()
+    if not status.reachable:
+        return AssetCheckResult(
+            passed=False,
+            severity=AssetCheckSeverity.ERROR,
+            description=f"Redis unreachable ({status.error}); publishing runs on local limits",
+            metadata={"redis_up": 0},
+        )
+    slow = status.latency_ms > thresholds.redis_latency_warn_ms
+    return AssetCheckResult(
+        passed=not slow,
+        severity=AssetCheckSeverity.WARN,
+        description=f"Redis answered in {status.latency_ms:.0f} ms" if slow else None,
+        metadata={"redis_up": 1, "redis_latency_ms": status.latency_ms},
+    )
+
+
+INFRASTRUCTURE_CHECKS = [due_query_latency, redis_reachable]

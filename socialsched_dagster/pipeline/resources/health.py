@@ -1,0 +1,28 @@
+"""Thresholds of the health checks: configuration, not constants (SOCIALSCHED_HEALTH_<FIELD>)."""
+
+import os
+
+from dagster import ConfigurableResource
+
+
+class HealthThresholds(ConfigurableResource):
+    error_rate_warn: float = 0.01
+    error_rate_error: float = 0.05
+    lateness_p95_error_s: float = 60.0
+    on_time_within_s: float = 60.0
+    backlog_grace_s: float = 120.0
+    db_latency_warn_s: float = 0.100
+    redis_latency_warn_ms: float = 50.0
+    cache_hit_rate_warn: float = 0.80
+    window_hours: float = 24.0
+    stale_after_s: float = 7200.0
+
+
+def health_thresholds_from_env(env=None) -> HealthThresholds:
+    env = os.environ if env is None else env
+    overrides = {}
+    for name in HealthThresholds.model_fields:
+        raw = env.get(f"SOCIALSCHED_HEALTH_{name.upper()}")
+        if raw is not None:
+            overrides[name] = float(raw)
+    return HealthThresholds(**overrides)

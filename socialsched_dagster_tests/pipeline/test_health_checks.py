@@ -1,0 +1,79 @@
+"""Health checks evaluate the real state: green when publishing is healthy, red with the
+measured value and the right severity when it is not."""
+
+import contextlib
+from datetime import timedelta
+
+from dagster import AssetCheckSeverity, DagsterInstance
+
+from socialsched_dagster.definitions import defs
+from socialsched_dagster.domain.errors import ErrorKind, PublishError
+from socialsched_dagster.domain.platforms import Platform
+from socialsched_dagster.resilience.guard import ResilientGuard
+from socialsched_dagster.store.models import PostTarget, PublishAttempt, utcnow
+
+FB, IG = Platform.FACEBOOK, Platform.INSTAGRAM
+
+
+def evaluate(world) -> dict:
+    with DagsterInstance.get() as instance:
+        result = defs.resolve_job_def("health_checks").execute_in_process(instance=instance)
+    assert result.success
+    return {
+        f"{e.asset_key.to_user_string()}:{e.check_name}": e
+        for e in result.get_asset_check_evaluations()
+    }
+
+
+def test_healthy_publishing_passes_every_check_with_its_measured_value(world):
+    world.schedule(FB, 3, due_in_s=3)
+    code, out = world.run(FB)
+    assert code == 0, out
+    checks = evaluate(world)
+    failing = {k: e.description for k, e in checks.items() if not e.passed}
+    assert failing == {}
+    lateness = checks["facebook_posts:lateness"].metadata
+    assert lateness["published"].value == 3 and 0 <= lateness["lateness_p95_s"].value < 5
+    assert checks["facebook_posts:error_rate"].metadata["error_rate"].value == 0.0
+    assert checks["scheduled_posts:due_query_latency"].metadata["db_query_ms"].value >= 0
+    assert checks["scheduled_posts:redis_reachable"].metadata["redis_up"].value == 1
+
+
+def test_missed_posts_a_stuck_queue_errors_and_an_open_breaker_turn_checks_red(world):
+    ids = world.schedule(FB, 4, due_in_s=3600)
+    now = utcnow()
+    with world.db.session() as s, s.begin():
+        targets = s.query(PostTarget).order_by(PostTarget.id).all()
+        targets[0].status = "missed"
+        targets[1].due_at = now - timedelta(minutes=5)  # due, never claimed: stuck queue
+        for target in targets[2:]:  # 1 published and 9 failed calls: 90 % errors
+            target.status = "published"
+            target.published_at = now
+        for i in range(10):
+            outcome, kind = ("published", None) if i == 0 else ("retry", "platform_unavailable")
+            s.add(
+                PublishAttempt(
+                    target_id=ids[3], run_id="r", started_at=now, finished_at=now,
+                    outcome=outcome, error_kind=kind,
+                )
+            )  # fmt: skip
+    guard = ResilientGuard(world.env["REDIS_URL"])
+    for _ in range(6):  # real failures through the real breaker
+        with contextlib.suppress(PublishError):
+            guard.call(IG, "acct", _raise_unavailable)
+    checks = evaluate(world)
+    missed = checks["facebook_posts:no_missed_posts"]
+    assert not missed.passed and missed.severity is AssetCheckSeverity.ERROR
+    assert missed.metadata["missed_targets"].value == 1 and "backfill" in missed.description
+    backlog = checks["facebook_posts:queue_backlog"]
+    assert not backlog.passed and backlog.metadata["backlog"].value == 1
+    errors = checks["facebook_posts:error_rate"]
+    assert not errors.passed and errors.severity is AssetCheckSeverity.ERROR
+    assert errors.metadata["error_rate"].value == 0.9
+    breaker = checks["instagram_posts:breaker_closed"]
+    assert not breaker.passed and breaker.metadata["breaker_open"].value == 2
+    assert checks["facebook_posts:breaker_closed"].passed
+
+
+def _raise_unavailable():
+    raise PublishError(ErrorKind.PLATFORM_UNAVAILABLE, "503 from the platform")
