@@ -11,6 +11,7 @@ from .accounts_cmd import accounts_group
 from .bench_cmd import bench_group
 from .db_cmd import db_group
 from .demo_cmd import demo_cmd
+from .metrics_cmd import metrics_group
 from .posts_cmd import posts_group
 from .sandbox_cmd import sandbox_group
 
@@ -31,3 +32,4 @@ cli.add_command(posts_group)
 cli.add_command(demo_cmd)
 cli.add_command(sandbox_group)
 cli.add_command(bench_group)
+cli.add_command(metrics_group)

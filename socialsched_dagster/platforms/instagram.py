@@ -13,6 +13,8 @@ import time
 
 import httpx
 
+from ..cache.cached_lookups import cached_publishing_limit, media_url_ok
+from ..cache.redis_cache import RedisCache
 from ..domain.content import Media, MediaKind
 from ..domain.errors import ErrorKind, PublishError
 from ..domain.platforms import Platform
@@ -34,9 +36,16 @@ class InstagramClient(HttpOwner):
     platform = Platform.INSTAGRAM
 
     def __init__(
-        self, config: PlatformConfig, guard: CallGuard, http: httpx.Client | None = None
+        self,
+        config: PlatformConfig,
+        guard: CallGuard,
+        http: httpx.Client | None = None,
+        cache: RedisCache | None = None,
     ) -> None:
         self.config = config
+        # Shared by every run: the publishing limit is asked at most once a minute per account
+        # far from the cap (cache/cached_lookups.py); without a cache, before every publish.
+        self.cache = cache
         super().__init__(config, http)
         self.graph = GraphApi(self.platform, config, guard, self.http)
 
@@ -48,11 +57,25 @@ class InstagramClient(HttpOwner):
         media, caption = job.content.media, job.content.text
         if not media:
             raise PublishError(ErrorKind.VALIDATION, "Instagram needs at least one image or video")
+        self._check_media_reachable(media)
         if len(media) == 1:
             return self._create(job, {**_media_fields(media[0], False), "caption": caption})
         children = [self._create(job, _media_fields(m, True)) for m in media]
         data = {"media_type": "CAROUSEL", "children": ",".join(children), "caption": caption}
         return self._create(job, data)
+
+    def _check_media_reachable(self, media) -> None:
+        """Instagram fetches the media itself and fails the container minutes later if it
+        cannot; asking first (answers cached an hour) turns that into a quick retry."""
+        if self.cache is None:
+            return
+        for item in media:
+            if not media_url_ok(self.cache, self.http, item.url):
+                raise PublishError(
+                    ErrorKind.MEDIA_PROCESSING,
+                    "the media URL does not answer yet; retrying before creating a container",
+                    "media_unreachable",
+                )
 
     def _create(self, job: PublishJob, data: dict[str, str]) -> str:
         body = self.graph.post(job, f"{job.account_external_id}/media", "create container", data)
@@ -67,7 +90,11 @@ class InstagramClient(HttpOwner):
             )
         if self._wait_until_ready(job, container_id) == "PUBLISHED":
             return self._already_published(job, container_id)
-        usage, total = self.publishing_limit(job)
+        usage, total = (
+            cached_publishing_limit(self.cache, self, job)
+            if self.cache is not None
+            else self.publishing_limit(job)
+        )
         if usage >= total:
             raise PublishError(
                 ErrorKind.QUOTA_EXHAUSTED,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from ..cache.redis_cache import RedisCache
 from ..domain.platforms import Platform
 from .base import CallGuard, PlatformClient
 from .config import PlatformConfig
@@ -19,9 +20,16 @@ CLIENTS = {
 
 
 def build_client(
-    platform: Platform, config: PlatformConfig, guard: CallGuard, http: httpx.Client | None = None
+    platform: Platform,
+    config: PlatformConfig,
+    guard: CallGuard,
+    http: httpx.Client | None = None,
+    cache: RedisCache | None = None,
 ) -> PlatformClient:
-    """A client for `platform`. Without `http` it owns a pool of its own and closes it."""
+    """A client for `platform`. Without `http` it owns a pool of its own and closes it.
+    `cache` (Instagram only) shares the publishing-limit answer between runs."""
+    if platform is Platform.INSTAGRAM:
+        return InstagramClient(config, guard, http, cache=cache)
     return CLIENTS[platform](config, guard, http)
 
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from dagster import AssetCheckResult, AssetCheckSeverity, asset_check
 
+from ...cache.resource import shared_cache
 from ...store.health import due_query_seconds
 from ...store.models import utcnow
 from ..resources.database import DatabaseResource
@@ -46,4 +47,22 @@ def redis_reachable(redis: RedisResource, thresholds: HealthThresholds) -> Asset
     )
 
 
-INFRASTRUCTURE_CHECKS = [due_query_latency, redis_reachable]
+@asset_check(asset="scheduled_posts", description="The shared cache saves real look-ups.")
+def cache_hit_rate(redis: RedisResource, thresholds: HealthThresholds) -> AssetCheckResult:
+    stats = shared_cache(redis.resolved_url()).stats()
+    rate = stats.get("hit_rate")
+    if rate is None:  # no look-ups yet, or Redis unreadable (redis_reachable says which)
+        return AssetCheckResult(passed=True, metadata={"cache_lookups": 0})
+    low = rate < thresholds.cache_hit_rate_warn
+    return AssetCheckResult(
+        passed=not low,
+        severity=AssetCheckSeverity.WARN,
+        description=f"cache hit rate {rate:.0%}" if low else None,
+        metadata={
+            "cache_hit_rate": rate,
+            "cache_lookups": (stats.get("hits") or 0) + (stats.get("misses") or 0),
+        },
+    )
+
+
+INFRASTRUCTURE_CHECKS = [due_query_latency, redis_reachable, cache_hit_rate]

@@ -12,6 +12,7 @@ import threading
 
 from dagster import ConfigurableResource
 
+from ...cache.resource import shared_cache
 from ...domain.platforms import Platform
 from ...platforms.base import PlatformClient
 from ...platforms.config import PlatformConfig
@@ -86,7 +87,8 @@ class PlatformsResource(ConfigurableResource):
         guard = self.guard()
         with _lock:
             if key not in _clients:
-                _clients[key] = build_client(platform, config, guard)
+                cache = shared_cache(self.redis.resolved_url())
+                _clients[key] = build_client(platform, config, guard, cache=cache)
             return _clients[key]
 
     def refresher(self, db: Database) -> TokenRefresher:
