@@ -74,7 +74,13 @@ def test_a_run_killed_mid_publish_recovers_without_duplicates(world):
     world.assert_exactly_once()
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "interrupt"])
+# Signal handling is not SQL: SIGTERM on one backend, Dagster's interrupt on the other.
+@pytest.mark.parametrize(
+    "db_url,signum",
+    [("sqlite", signal.SIGTERM), ("postgresql", signal.SIGINT)],
+    indirect=["db_url"],
+    ids=["SIGTERM", "interrupt"],
+)
 def test_a_stop_finishes_calls_in_flight_and_releases_the_rest(world, signum):
     """SIGTERM from a supervisor, or the interrupt Dagster sends when Terminate is clicked."""
     world.sandbox.control.set_faults(latency_ms=2500)

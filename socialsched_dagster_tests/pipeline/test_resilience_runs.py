@@ -31,6 +31,10 @@ IG_ENDPOINTS = (
     "ig_publishing_limit",
     "ig_media_list",
 )
+# These behaviours live in the clients, the guard and the run loop, not in SQL: each runs on
+# one backend (alternating), while the claim and record queries run on both elsewhere.
+ON_SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+ON_POSTGRESQL = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 FAST_RETRIES = {"SOCIALSCHED_PUBLISH_RETRY_SCALE": "0.01"}
 
 
@@ -113,6 +117,7 @@ def world(world, own_redis):
 FAIL_MAX, RESET_S = 3, 6.0
 
 
+@ON_POSTGRESQL
 def test_a_5xx_storm_opens_the_instagram_breaker_and_facebook_carries_on(world):
     breaker_env = {
         "SOCIALSCHED_BREAKER_FAIL_MAX": str(FAIL_MAX),
@@ -186,6 +191,7 @@ def test_a_5xx_storm_opens_the_instagram_breaker_and_facebook_carries_on(world):
 # -- 2. a 429 storm with Retry-After ------------------------------------------------------------
 
 
+@ON_SQLITE
 def test_a_429_with_retry_after_is_honoured_and_shared(world):
     world.sandbox.control.set_faults(
         storm_429={"seconds": 60, "retry_after": 2, "endpoints": ["fb_feed"]}
@@ -231,6 +237,7 @@ def test_a_429_with_retry_after_is_honoured_and_shared(world):
 # -- 3. a malformed answer fails only its target ------------------------------------------------
 
 
+@ON_POSTGRESQL
 def test_a_malformed_answer_fails_only_its_target(world):
     world.sandbox.control.set_faults(malformed={"endpoints": ["ig_container_status"], "count": 1})
     ids = world.schedule(IG, 4, due_in_s=2)
@@ -253,6 +260,7 @@ def test_a_malformed_answer_fails_only_its_target(world):
 # -- 4. Redis dies mid-run ----------------------------------------------------------------------
 
 
+@ON_SQLITE
 def test_redis_killed_mid_run_falls_back_to_local_limits_once(world, own_redis):
     if own_redis is None:
         pytest.skip("redis-server is not installed: no Redis of this test's own to kill")
@@ -280,6 +288,7 @@ def test_redis_killed_mid_run_falls_back_to_local_limits_once(world, own_redis):
 # unknown_outcome -> reconciled by test_exactly_once.py.
 
 
+@ON_POSTGRESQL
 def test_a_platform_validation_error_fails_the_target_with_the_platforms_message(world):
     # 2,300 characters: stored directly, as if our own validation had let it through.
     (bad,) = world.schedule(IG, 1, due_in_s=2, text="x" * 2300)
@@ -297,6 +306,7 @@ def test_a_platform_validation_error_fails_the_target_with_the_platforms_message
     world.assert_exactly_once()
 
 
+@ON_SQLITE
 def test_a_revoked_token_holds_the_targets_and_flags_the_account(world):
     world.sandbox.control.revoke(EXTERNAL_IDS[FB], "facebook")
     ids = world.schedule(FB, 2, due_in_s=2)
@@ -313,6 +323,7 @@ def test_a_revoked_token_holds_the_targets_and_flags_the_account(world):
     assert world.ledger() == []
 
 
+@ON_POSTGRESQL
 def test_an_exhausted_instagram_quota_reschedules_for_later(world):
     with SandboxProcess(settings={"ig_quota_total": 1}) as capped:
         first, second = world.schedule(IG, 2, due_in_s=2)
@@ -334,6 +345,7 @@ def test_an_exhausted_instagram_quota_reschedules_for_later(world):
     assert world.ledger() == []
 
 
+@ON_SQLITE
 def test_media_still_processing_is_retried_with_the_same_container(world):
     world.sandbox.control.set_faults(video_processing_seconds=3)
     video = (Media("https://cdn.example.com/clip.mp4", MediaKind.VIDEO),)
