@@ -55,6 +55,8 @@ def test_cli_scheduled_posts_go_out_through_the_daemon_on_time(world):
     lateness = [(t.published_at - t.due_at).total_seconds() for t in targets]
     assert max(lateness) < 5, lateness
     with DagsterInstance.get() as instance:
-        runs = instance.get_runs()
+        # Other schedules (health checks, token refresh) may fire meanwhile; the publishing
+        # runs are the sensor's.
+        runs = [r for r in instance.get_runs() if r.job_name.startswith("publish_")]
     assert runs and all(r.tags.get("socialsched/trigger") == "sensor" for r in runs)
     print(f"\nlateness max {max(lateness):.2f} s over {len(targets)} targets, {len(runs)} runs")
