@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from contextlib import ExitStack
@@ -102,10 +103,21 @@ def demo_cmd(host, port, sandbox_port, posts_per_platform, seed_only) -> None:
             sys.executable, "-m", "dagster", "dev",
             "-w", str(REPO_ROOT / "workspace.yaml"), "-h", host, "-p", str(port),
         ]  # fmt: skip
+        # A shell starting us in the background ignores SIGINT, and dagster dev maps SIGTERM to
+        # its SIGINT handler: restore the default so that it can be stopped at all.
+        dagster = subprocess.Popen(
+            command,
+            env=env,
+            cwd=REPO_ROOT,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
+        # Ctrl-C reaches dagster dev through the terminal; a SIGTERM sent to this process alone
+        # (a supervisor, `kill`) is passed on, so nothing is left running.
+        signal.signal(signal.SIGTERM, lambda *_: dagster.terminate())
         try:
-            code = subprocess.call(command, env=env, cwd=REPO_ROOT)
+            code = dagster.wait()
         except KeyboardInterrupt:
-            code = 0
+            code = dagster.wait()
     raise SystemExit(code)
 
 
