@@ -29,8 +29,7 @@ from socialsched_dagster.platforms.instagram import InstagramClient
 from socialsched_dagster.sandbox.process import SandboxProcess
 from socialsched_dagster.store.accounts import add_account
 from socialsched_dagster.store.models import Account
-
-from .conftest import free_port
+from socialsched_dagster_tests.disposable_redis import free_port
 
 IG_USER = "17841400000000042"
 IMAGE = Media.parse("https://cdn.example.com/a.jpg")

