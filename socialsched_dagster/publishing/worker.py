@@ -10,7 +10,7 @@ from datetime import datetime
 from ..domain.errors import ErrorKind, PublishError
 from ..domain.platforms import Platform
 from ..platforms.base import PlatformClient, Reconciled
-from ..security.token_cipher import TokenCipher
+from ..security.token_cipher import TokenCipher, TokenKeyError
 from ..store.database import Database
 from ..store.models import utcnow
 from ..store.publishing import Claim, Outcome, record, save_container
@@ -65,6 +65,11 @@ class TargetPublisher:
         context: JobContext | None = None
         try:
             context = self._load(claim)
+        except TokenKeyError as unreadable:
+            # The key that encrypted this token is gone: no retry can help, a person must
+            # reconnect the account (or restore the key). Hold the post instead of looping.
+            return self._record(claim, None, outcomes.held_for_reauth(str(unreadable)), started)
+        try:
             try:
                 outcome = self._publish(claim, context, backfill)
             except PublishError as error:

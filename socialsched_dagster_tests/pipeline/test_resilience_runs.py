@@ -364,3 +364,24 @@ def test_media_still_processing_is_retried_with_the_same_container(world):
     # One container for all the attempts: the retry reused it rather than making another.
     assert world.sandbox.control.stats()["requests"]["ig_create_container"] == 1
     world.assert_exactly_once()
+
+
+@ON_POSTGRESQL
+def test_a_token_that_cannot_be_decrypted_holds_its_posts_instead_of_looping(world):
+    from socialsched_dagster.security.token_cipher import TokenCipher, new_key
+    from socialsched_dagster.store.models import OAuthToken
+
+    ids = world.schedule(FB, 2, due_in_s=2)
+    # Encrypted under a key that is no longer configured (removed before rotation finished).
+    stranger = TokenCipher([new_key()]).encrypt("a token nobody can read now")
+    with world.db.session() as s, s.begin():
+        s.query(OAuthToken).filter_by(account_id=world.account_ids[FB]).update(
+            {"access_token_enc": stranger}
+        )
+    code, out = world.run(FB)
+    assert code == 0, out
+    assert world.statuses() == dict.fromkeys(ids, "held")
+    for target_id in ids:
+        t = target(world, target_id)
+        assert "cannot be decrypted" in t.error_message and t.attempts == 1
+    assert world.ledger() == []
