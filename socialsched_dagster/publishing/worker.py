@@ -157,8 +157,8 @@ class TargetPublisher:
                 return verdict
             if error.kind is ErrorKind.DUPLICATE:
                 return outcomes.after_error(error, claim.attempts, utcnow(), self._scale)
-            # Certainly not sent: an ordinary retry, no reconciliation needed next time.
-            error = PublishError(ErrorKind.NETWORK, error.message, error.code, error.http_status)
+            # Not visible on the platform yet. It may still appear (a feed can lag the write),
+            # so the retry keeps unknown_outcome and asks the platform again before sending.
         return outcomes.after_error(error, claim.attempts, utcnow(), self._scale)
 
     def _current_container(self, claim: Claim) -> str | None:

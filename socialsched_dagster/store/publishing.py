@@ -205,8 +205,8 @@ def record(
     return result.rowcount == 1
 
 
-def release(session: Session, run_id: str, target_ids: Sequence[int], now: datetime) -> int:
-    """Hand back targets claimed but not started (shutdown), for the next run to take at once."""
+def _update_held(session: Session, run_id: str, target_ids: Sequence[int], **values) -> int:
+    """Update targets this run still holds (claimed, publishing, lease owned by it)."""
     if not target_ids:
         return 0
     result = session.execute(
@@ -216,29 +216,20 @@ def release(session: Session, run_id: str, target_ids: Sequence[int], now: datet
             PostTarget.status == S.PUBLISHING.value,
             PostTarget.lease_owner == run_id,
         )
-        .values(
-            status=S.SCHEDULED.value,
-            lease_owner=None,
-            lease_until=None,
-            attempts=PostTarget.attempts - 1,
-            updated_at=now,
-        )
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount or 0
+
+
+def release(session: Session, run_id: str, target_ids: Sequence[int], now: datetime) -> int:
+    """Hand back targets claimed but not started (shutdown), for the next run to take at once."""
+    return _update_held(
+        session, run_id, target_ids,
+        status=S.SCHEDULED.value, lease_owner=None, lease_until=None,
+        attempts=PostTarget.attempts - 1, updated_at=now,
+    )  # fmt: skip
 
 
 def renew_leases(session: Session, run_id: str, target_ids: Sequence[int], until: datetime) -> int:
-    if not target_ids:
-        return 0
-    result = session.execute(
-        update(PostTarget)
-        .where(
-            PostTarget.id.in_(list(target_ids)),
-            PostTarget.status == S.PUBLISHING.value,
-            PostTarget.lease_owner == run_id,
-        )
-        .values(lease_until=until)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount or 0
+    return _update_held(session, run_id, target_ids, lease_until=until)

@@ -385,3 +385,18 @@ def test_a_token_that_cannot_be_decrypted_holds_its_posts_instead_of_looping(wor
         t = target(world, target_id)
         assert "cannot be decrypted" in t.error_message and t.attempts == 1
     assert world.ledger() == []
+
+
+@ON_SQLITE
+def test_an_ambiguous_answer_is_reconciled_again_before_the_retry_sends(world):
+    # A 200 whose body is unreadable on the call that posts: maybe posted, maybe not.
+    world.sandbox.control.set_faults(malformed={"endpoints": ["fb_feed"], "count": 1})
+    (target_id,) = world.schedule(FB, 1, due_in_s=2)
+    code, out = world.run(FB, extra_env=FAST_RETRIES)
+    assert code == 0, out
+    first, *rest = attempts(world, target_id)
+    assert (first.outcome, first.error_kind) == ("retry", "unknown_outcome")
+    assert [a.outcome for a in rest] == ["published"]
+    # The feed was read right after the ambiguous answer and again before the retry sent.
+    assert world.sandbox.control.stats()["requests"]["fb_feed_list"] >= 2
+    world.assert_exactly_once()
