@@ -9,6 +9,7 @@ Ctrl-C stops everything.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -63,9 +64,13 @@ def demo_cmd(host, port, sandbox_port, posts_per_platform, seed_only) -> None:
             stack.callback(embedded.close)
             redis_url = embedded.url
         port_free = _port_free(sandbox_port)
+        # The sandbox's alert inbox stands in for the team's Slack channel; alerts are signed
+        # with a secret made for this demo run (handed over in a settings file, never in argv).
+        alert_secret = secrets.token_urlsafe(32)
         sandbox = SandboxProcess(
             port=sandbox_port if port_free else free_port(),
             state_file=s.home / "sandbox-state.jsonl",
+            settings={"alert_webhook_secret": alert_secret},
         )
         stack.enter_context(sandbox)
 
@@ -92,11 +97,22 @@ def demo_cmd(host, port, sandbox_port, posts_per_platform, seed_only) -> None:
             "SOCIALSCHED_DATABASE_URL": s.database_url,
             "REDIS_URL": redis_url,
         }
+        for name, value in {
+            "SOCIALSCHED_ALERT_WEBHOOK_URL": f"{sandbox.base_url}/_sandbox/alerts",
+            "SOCIALSCHED_ALERT_WEBHOOK_SECRET": alert_secret,
+            "SOCIALSCHED_UI_BASE_URL": f"http://{host}:{port}",
+            # A demo is watched live: evaluate the health checks every minute, and let error
+            # rate and lateness recover after 3 quiet minutes rather than 10.
+            "SOCIALSCHED_HEALTH_CHECKS_CRON": "* * * * *",
+            "SOCIALSCHED_HEALTH_RECENT_MINUTES": "3",
+        }.items():
+            env.setdefault(name, value)
         click.echo(
             f"demo: {counts['accounts']} accounts, {counts['posts']} new posts due over the next "
             f"{posts_per_platform + 1} minutes\n"
             f"  Dagster UI      http://{host}:{port}  (Assets > publishing, Runs)\n"
             f"  sandbox ledger  {sandbox.base_url}/_sandbox/ledger  (every post, once)\n"
+            f"  alert inbox     {sandbox.base_url}/_sandbox/alerts  (socialsched sandbox alerts)\n"
             "Ctrl-C stops everything."
         )
         command = [

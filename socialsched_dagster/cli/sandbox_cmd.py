@@ -38,3 +38,51 @@ def serve_cmd(
     except (ValueError, OSError) as exc:
         raise click.BadParameter(str(exc)) from exc
     serve(host, port, settings)
+
+
+_URL = click.option(
+    "--url", default="http://127.0.0.1:8787", show_default=True, help="The sandbox's base URL."
+)
+
+
+def _control(url: str):
+    from socialsched_dagster.sandbox.control import SandboxControl
+
+    control = SandboxControl(url)
+    if not control.health():
+        raise click.ClickException(f"no sandbox answers at {url} (is the demo running?)")
+    return control
+
+
+@sandbox_group.command("down")
+@_URL
+def down_cmd(url: str) -> None:
+    """Take every platform offline (connections fail) until `socialsched sandbox up`."""
+    with _control(url) as control:
+        control.set_faults(down=True)
+    click.echo("sandbox platforms are down: publishing calls now fail")
+
+
+@sandbox_group.command("up")
+@_URL
+def up_cmd(url: str) -> None:
+    """Bring the platforms back (clears every fault)."""
+    with _control(url) as control:
+        control.clear_faults()
+    click.echo("sandbox platforms are up")
+
+
+@sandbox_group.command("alerts")
+@_URL
+def alerts_cmd(url: str) -> None:
+    """The alerts the demo's alert inbox received, oldest first."""
+    import datetime as dt
+
+    with _control(url) as control:
+        alerts = control.alerts()
+    if not alerts:
+        click.echo("no alerts received")
+    for alert in alerts:
+        at = dt.datetime.fromtimestamp(alert["received_at"], dt.timezone.utc)
+        head, _, rest = alert["body"].get("text", "").partition("\n")
+        click.echo(f"{at:%H:%M:%S}  {head}\n          {rest.splitlines()[0] if rest else ''}")

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 
-from . import control_routes, insights_routes, meta_routes, token_routes, youtube_routes
+from . import (
+    alert_inbox,
+    control_routes,
+    insights_routes,
+    meta_routes,
+    token_routes,
+    youtube_routes,
+)
 from .settings import SandboxSettings
 from .state import SandboxState
 
@@ -14,6 +21,7 @@ def create_app(settings: SandboxSettings | None = None) -> Starlette:
     # Order matters: fixed paths first, the Graph catch-all `/{version}/{node}[/{edge}]` last.
     routes = [
         *control_routes.ROUTES,
+        *alert_inbox.ROUTES,
         *token_routes.ROUTES,
         # Engagement reads go before the routes they share paths with (and defer to).
         *insights_routes.ROUTES,

@@ -70,6 +70,10 @@ class SandboxControl:
     def advance_clock(self, seconds: float) -> dict[str, Any]:
         return self._call("POST", "/clock", json={"advance": seconds})
 
+    def alerts(self) -> list[dict[str, Any]]:
+        """What the alert inbox received, oldest first: {received_at, alert_id, body}."""
+        return self._call("GET", "/alerts")["alerts"]
+
     def settings(self) -> dict[str, Any]:
         return self._call("GET", "/settings")
 

@@ -125,7 +125,7 @@ async def clock(request: Request) -> Response:
 
 async def settings(request: Request) -> Response:
     data = _state(request).settings.to_dict()
-    for secret in ("secret", "meta_app_secret", "google_client_secret"):
+    for secret in ("secret", "meta_app_secret", "google_client_secret", "alert_webhook_secret"):
         data[secret] = "***" if data[secret] else None
     return json_response(data)
 

@@ -64,6 +64,9 @@ class SandboxSettings:
 
     faults: dict[str, Any] = field(default_factory=dict)
 
+    # The alert inbox (`/_sandbox/alerts`) refuses requests not signed with this secret.
+    alert_webhook_secret: str | None = None
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SandboxSettings:
         known = {f.name for f in dataclasses.fields(cls)}

@@ -77,3 +77,43 @@ def test_missed_posts_a_stuck_queue_errors_and_an_open_breaker_turn_checks_red(w
 
 def _raise_unavailable():
     raise PublishError(ErrorKind.PLATFORM_UNAVAILABLE, "503 from the platform")
+
+
+def test_error_rate_and_lateness_turn_green_once_the_last_minutes_are_healthy(world):
+    """An outage half an hour ago still weighs on the 24 h figures, but the checks pass: the
+    recent window (10 min) is clean, so the problem is over."""
+    ids = world.schedule(FB, 2, due_in_s=3600)
+    now = utcnow()
+    outage = now - timedelta(minutes=30)
+    with world.db.session() as s, s.begin():
+        late, recent = s.query(PostTarget).order_by(PostTarget.id).all()
+        late.status, late.due_at, late.published_at = (
+            "published",
+            outage,
+            now - timedelta(minutes=25),
+        )
+        recent.status, recent.due_at = "published", now - timedelta(minutes=2)
+        recent.published_at = recent.due_at + timedelta(seconds=1)
+        for i in range(10):  # 9 failed calls during the outage, then successes since
+            failed = i < 9
+            s.add(
+                PublishAttempt(
+                    target_id=ids[0], run_id="r", started_at=outage, finished_at=outage,
+                    outcome="retry" if failed else "published",
+                    error_kind="platform_unavailable" if failed else None,
+                )
+            )  # fmt: skip
+        s.add(
+            PublishAttempt(
+                target_id=ids[1], run_id="r", started_at=now, finished_at=now, outcome="published"
+            )
+        )
+    checks = evaluate(world)
+    errors = checks["facebook_posts:error_rate"]
+    assert errors.passed, errors.description
+    assert errors.metadata["error_rate"].value == 9 / 11
+    assert errors.metadata["recent_error_rate"].value == 0.0
+    lateness = checks["facebook_posts:lateness"]
+    assert lateness.passed, lateness.description
+    assert lateness.metadata["lateness_p95_s"].value == 300.0
+    assert lateness.metadata["recent_lateness_p95_s"].value == 1.0

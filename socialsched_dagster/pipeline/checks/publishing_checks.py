@@ -24,36 +24,65 @@ def build_publishing_checks(platform: Platform) -> list:
 
     @asset_check(asset=asset, name="error_rate", description=f"{p}: failed calls, last 24 h")
     def error_rate(database: DatabaseResource, thresholds: HealthThresholds) -> AssetCheckResult:
-        since = utcnow() - timedelta(hours=thresholds.window_hours)
+        now = utcnow()
         with database.get_database().session() as s:
-            stats = health.attempt_stats(s, p, since)
-        rate = stats.error_rate
-        failing = rate > thresholds.error_rate_warn
-        severe = rate > thresholds.error_rate_error
+            day = health.attempt_stats(s, p, now - timedelta(hours=thresholds.window_hours))
+            recent = health.attempt_stats(s, p, now - _recent(thresholds))
+        rate = day.error_rate
+        # Failing needs both windows over the threshold: see HealthThresholds.recent_minutes.
+        failing = (
+            rate > thresholds.error_rate_warn and recent.error_rate > thresholds.error_rate_warn
+        )
+        severe = failing and rate > thresholds.error_rate_error
         return AssetCheckResult(
             passed=not failing,
             severity=AssetCheckSeverity.ERROR if severe else AssetCheckSeverity.WARN,
-            description=f"{rate:.1%} of {stats.total} calls failed" if failing else None,
-            metadata={"error_rate": rate, "attempts": stats.total, "errors": stats.errors},
+            description=(
+                f"{rate:.1%} of {day.total} calls failed in {thresholds.window_hours:g} h, "
+                f"{recent.error_rate:.0%} of the last {recent.total} in "
+                f"{thresholds.recent_minutes:g} min"
+                if failing
+                else None
+            ),
+            metadata={
+                "error_rate": rate,
+                "attempts": day.total,
+                "errors": day.errors,
+                "recent_error_rate": recent.error_rate,
+                "recent_attempts": recent.total,
+            },
         )
 
     @asset_check(asset=asset, name="lateness", description=f"{p}: on-time rate, lateness p95")
     def lateness(database: DatabaseResource, thresholds: HealthThresholds) -> AssetCheckResult:
-        since = utcnow() - timedelta(hours=thresholds.window_hours)
+        now = utcnow()
         with database.get_database().session() as s:
-            values = health.lateness_s(s, p, since)
+            values = health.lateness_s(s, p, now - timedelta(hours=thresholds.window_hours))
+            recent = health.lateness_s(s, p, now - _recent(thresholds))
         p95 = percentile(values, 95) or 0.0
+        recent_p95 = percentile(recent, 95) or 0.0
         on_time = (
             sum(1 for v in values if v <= thresholds.on_time_within_s) / len(values)
             if values
             else 1.0
         )
-        late = p95 > thresholds.lateness_p95_error_s
+        limit = thresholds.lateness_p95_error_s
+        late = p95 > limit and recent_p95 > limit
         return AssetCheckResult(
             passed=not late,
             severity=AssetCheckSeverity.ERROR,
-            description=f"lateness p95 {p95:.1f} s" if late else None,
-            metadata={"lateness_p95_s": p95, "on_time_rate": on_time, "published": len(values)},
+            description=(
+                f"lateness p95 {p95:.1f} s ({recent_p95:.1f} s for posts due in the last "
+                f"{thresholds.recent_minutes:g} min)"
+                if late
+                else None
+            ),
+            metadata={
+                "lateness_p95_s": p95,
+                "recent_lateness_p95_s": recent_p95,
+                "on_time_rate": on_time,
+                "published": len(values),
+            },
         )
 
     @asset_check(asset=asset, name="no_missed_posts", description=f"{p}: nothing left missed")
@@ -98,3 +127,7 @@ def build_publishing_checks(platform: Platform) -> list:
         )
 
     return [error_rate, lateness, missed, backlog, breaker]
+
+
+def _recent(thresholds: HealthThresholds) -> timedelta:
+    return timedelta(minutes=thresholds.recent_minutes)

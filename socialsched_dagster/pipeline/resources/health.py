@@ -15,6 +15,10 @@ class HealthThresholds(ConfigurableResource):
     redis_latency_warn_ms: float = 50.0
     cache_hit_rate_warn: float = 0.80
     window_hours: float = 24.0
+    # Error rate and lateness fail only while the last `recent_minutes` are over the threshold
+    # too (a two-window burn-rate rule): the 24 h figure says how bad the day was, the recent one
+    # says the problem is still on, so a check turns green once the platform is healthy again.
+    recent_minutes: float = 10.0
     stale_after_s: float = 7200.0
 
 
