@@ -4,8 +4,9 @@ Check results come from the asset-check execution table, not from the event log:
 `get_event_records` is the only cross-run event query for check evaluations, and on the default
 SQLite storage (one event database per run) it rejects a storage-id cursor outright. The execution
 table sits in the shared index on SQLite and PostgreSQL alike, one row per execution with the
-evaluation in it. Its catch: a planned check's row is updated in place when it finishes, so a
-row still PLANNED stops the reading for its check until its run is over.
+evaluation in it. Its catch: a planned check's row is updated in place when it finishes, and a
+publishing run can stay up for an hour; such a row is remembered in the cursor and read again
+each tick, while the executions after it (the health schedule's) are applied meanwhile.
 
 Run failures come from `fetch_run_status_changes`, which reads the shared index too, so a storage
 id is a valid cursor on both storages (Dagster's own run-status sensors use it the same way).
@@ -74,6 +75,25 @@ def _run_is_over(instance: DagsterInstance, run_id: str) -> bool:
     return run is None or run.is_finished
 
 
+def _resolved_pending(
+    instance: DagsterInstance, key: AssetCheckKey, ids: list[int], cursor: AlertCursor, name: str
+) -> list[AssetCheckExecutionRecord]:
+    """The remembered PLANNED rows that have a result now; those still running stay pending."""
+    resolved = []
+    for row_id in ids:
+        page = instance.event_log_storage.get_asset_check_execution_history(
+            key, limit=1, cursor=row_id + 1
+        )
+        row = page[0] if page and page[0].id == row_id else None
+        if row is None:
+            continue
+        if row.status in _RESOLVED:
+            resolved.append(row)
+        elif row.status == _PLANNED and not _run_is_over(instance, row.run_id):
+            cursor.pending.setdefault(name, []).append(row_id)
+    return resolved
+
+
 def collect_check_alerts(
     instance: DagsterInstance, keys: Iterable[AssetCheckKey], cursor: AlertCursor
 ) -> list[Alert]:
@@ -84,7 +104,8 @@ def collect_check_alerts(
     for key in keys:
         name, newest = key_string(key), latest.get(key)
         done = cursor.check_ids.get(name)
-        if newest is None or (done is not None and newest.id <= done):
+        nothing_new = done is not None and newest is not None and newest.id <= done
+        if newest is None or (nothing_new and not cursor.pending.get(name)):
             continue
         if done is None:
             # First sight: the current state only, not a replay of the check's history; an
@@ -97,16 +118,19 @@ def collect_check_alerts(
             cursor.check_ids[name] = done
             if newest.id <= done:
                 continue
+        resolved = _resolved_pending(instance, key, cursor.pending.pop(name, []), cursor, name)
         for row in _newer_than(instance, key, done):
             if row.status == _PLANNED and not _run_is_over(instance, row.run_id):
-                break  # still running: this row will be updated with the result
-            if row.status in _RESOLVED:
-                alert = cursor.observe_check(_evaluation(row))
-                if alert:
-                    alerts.append(alert)
+                cursor.pending.setdefault(name, []).append(row.id)  # read again next tick
+            elif row.status in _RESOLVED:
+                resolved.append(row)
             # SKIPPED rows, and PLANNED rows of runs that ended without a result, carry no
             # evaluation; a run that died is reported as a failed run instead.
             cursor.check_ids[name] = max(row.id, cursor.check_ids.get(name, row.id))
+        # In evaluation order: a long run's result can resolve after later executions.
+        for ev in sorted((_evaluation(r) for r in resolved), key=lambda e: e.timestamp):
+            if alert := cursor.observe_check(ev):
+                alerts.append(alert)
     return alerts
 
 

@@ -20,6 +20,7 @@ FAILING, RECOVERED, RUN_FAILED = "FAILING", "RECOVERED", "RUN_FAILED"
 PASSING_STATE, FAILING_STATE = "passing", "failing"
 CURSOR_VERSION = 1
 MAX_REMEMBERED_RUNS = 200  # only a guard against an event seen twice; the storage id is the cursor
+MAX_PENDING = 20  # planned executions remembered per check (one per live run)
 MAX_OUTBOX = 50  # undelivered alerts kept for the next tick; beyond that the oldest are dropped
 
 
@@ -81,6 +82,7 @@ def iso(ts: float) -> str:
 class CheckState:
     status: str  # passing | failing
     since: float  # when it entered this status
+    last: float = 0.0  # the newest evaluation applied: an older one arriving late is ignored
 
 
 @dataclass
@@ -89,6 +91,9 @@ class AlertCursor:
     # Per check, the newest execution row already applied. Rows are updated in place when a
     # planned check finishes, so a global "newest id" would skip a check still running.
     check_ids: dict[str, int] = field(default_factory=dict)
+    # Per check, rows still PLANNED by a live run (a publishing run lives as long as posts keep
+    # coming): read again each tick, while later executions are applied meanwhile.
+    pending: dict[str, list[int]] = field(default_factory=dict)
     run_event_id: int | None = None  # storage id of the newest RUN_FAILURE event handled
     alerted_runs: list[str] = field(default_factory=list)
     outbox: list[Alert] = field(default_factory=list)
@@ -104,6 +109,7 @@ class AlertCursor:
             return cls(
                 checks={k: CheckState(**v) for k, v in data["checks"].items()},
                 check_ids={k: int(v) for k, v in data["check_ids"].items()},
+                pending={k: [int(i) for i in v] for k, v in data.get("pending", {}).items()},
                 run_event_id=data["run_event_id"],
                 alerted_runs=list(data["alerted_runs"]),
                 outbox=[Alert.from_dict(a) for a in data["outbox"]],
@@ -120,6 +126,7 @@ class AlertCursor:
                 "v": CURSOR_VERSION,
                 "checks": {k: asdict(v) for k, v in sorted(self.checks.items())},
                 "check_ids": dict(sorted(self.check_ids.items())),
+                "pending": {k: v[-MAX_PENDING:] for k, v in sorted(self.pending.items()) if v},
                 "run_event_id": self.run_event_id,
                 "alerted_runs": self.alerted_runs[-MAX_REMEMBERED_RUNS:],
                 "outbox": [asdict(a) for a in self.outbox[-MAX_OUTBOX:]],
@@ -131,9 +138,12 @@ class AlertCursor:
         """Apply one evaluation (in execution order); the alert it causes, if any."""
         previous = self.checks.get(ev.key)
         status = PASSING_STATE if ev.passed else FAILING_STATE
+        if previous is not None and ev.timestamp < previous.last:
+            return None  # a long run's result, older than what is already known
         if previous is not None and previous.status == status:
+            previous.last = ev.timestamp
             return None
-        self.checks[ev.key] = CheckState(status, ev.timestamp)
+        self.checks[ev.key] = CheckState(status, ev.timestamp, ev.timestamp)
         if ev.passed and previous is None:
             return None  # first seen healthy: nothing happened worth a message
         metrics = ", ".join(f"{k}={v}" for k, v in ev.metrics)

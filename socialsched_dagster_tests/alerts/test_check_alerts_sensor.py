@@ -58,6 +58,36 @@ def test_a_check_still_running_is_read_once_it_has_its_result(sqlite_instance, w
     assert headers(webhook) == ["🔴 FAILING: thing_is_healthy on thing"]
 
 
+def test_a_long_run_still_checking_does_not_hold_back_other_evaluations(sqlite_instance, webhook):
+    """A publishing run stays up while posts keep coming; the health schedule's evaluations
+    meanwhile alert at once, and the long run's own result counts when it arrives."""
+    tick = Ticker(sqlite_instance)
+    run_check(sqlite_instance, True)
+    tick()
+
+    def outage_meanwhile():
+        CHECK["during"] = None
+        run_check(sqlite_instance, False)  # the schedule's evaluation, while this one runs
+        tick()
+        assert headers(webhook) == ["🔴 FAILING: thing_is_healthy on thing"]
+        run_check(sqlite_instance, True)
+        tick()
+        CHECK["passed"] = False  # the long run's own evaluation, finishing last
+
+    CHECK["during"] = outage_meanwhile
+    try:
+        run_check(sqlite_instance, True)
+    finally:
+        CHECK["during"] = None
+    tick()
+    tick()
+    assert headers(webhook) == [
+        "🔴 FAILING: thing_is_healthy on thing",
+        "✅ RECOVERED: thing_is_healthy on thing",
+        "🔴 FAILING: thing_is_healthy on thing",
+    ]
+
+
 def test_a_failed_publishing_run_alerts_once(instance, webhook):
     tick = Ticker(instance)
     publish_instagram.execute_in_process(instance=instance, raise_on_error=False)

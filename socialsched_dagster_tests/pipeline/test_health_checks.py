@@ -117,3 +117,21 @@ def test_error_rate_and_lateness_turn_green_once_the_last_minutes_are_healthy(wo
     assert lateness.passed, lateness.description
     assert lateness.metadata["lateness_p95_s"].value == 300.0
     assert lateness.metadata["recent_lateness_p95_s"].value == 1.0
+
+
+def test_cache_hit_rate_warns_on_a_warm_cache_that_misses_not_on_a_cold_start(world):
+    from socialsched_dagster.cache.resource import shared_cache
+
+    cache = shared_cache(world.env["REDIS_URL"])
+    for i in range(10):  # a cold start: every look-up misses once
+        cache.get_or_set(f"account:{i}", lambda: {"ok": True})
+    cold = evaluate(world)["scheduled_posts:cache_hit_rate"]
+    assert cold.passed and cold.metadata["cache_lookups"].value == 10
+    for i in range(10, 120):  # keys never repeat: the cache does no good
+        cache.get_or_set(f"account:{i}", lambda: {"ok": True})
+    for i in range(10):
+        cache.get_or_set(f"account:{i}", lambda: {"ok": True})
+    warm = evaluate(world)["scheduled_posts:cache_hit_rate"]
+    assert not warm.passed and warm.severity is AssetCheckSeverity.WARN
+    assert warm.metadata["cache_hit_rate"].value == 10 / 130
+    assert "130 look-ups" in warm.description

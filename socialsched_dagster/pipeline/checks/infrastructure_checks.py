@@ -53,15 +53,14 @@ def cache_hit_rate(redis: RedisResource, thresholds: HealthThresholds) -> AssetC
     rate = stats.get("hit_rate")
     if rate is None:  # no look-ups yet, or Redis unreadable (redis_reachable says which)
         return AssetCheckResult(passed=True, metadata={"cache_lookups": 0})
-    low = rate < thresholds.cache_hit_rate_warn
+    lookups = (stats.get("hits") or 0) + (stats.get("misses") or 0)
+    # A cold cache misses first: judged on a handful of look-ups it would cry wolf on every start.
+    low = rate < thresholds.cache_hit_rate_warn and lookups >= thresholds.cache_min_lookups
     return AssetCheckResult(
         passed=not low,
         severity=AssetCheckSeverity.WARN,
-        description=f"cache hit rate {rate:.0%}" if low else None,
-        metadata={
-            "cache_hit_rate": rate,
-            "cache_lookups": (stats.get("hits") or 0) + (stats.get("misses") or 0),
-        },
+        description=f"cache hit rate {rate:.0%} over {lookups} look-ups" if low else None,
+        metadata={"cache_hit_rate": rate, "cache_lookups": lookups},
     )
 
 

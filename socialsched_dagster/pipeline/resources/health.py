@@ -14,6 +14,7 @@ class HealthThresholds(ConfigurableResource):
     db_latency_warn_s: float = 0.100
     redis_latency_warn_ms: float = 50.0
     cache_hit_rate_warn: float = 0.80
+    cache_min_lookups: float = 100
     window_hours: float = 24.0
     # Error rate and lateness fail only while the last `recent_minutes` are over the threshold
     # too (a two-window burn-rate rule): the 24 h figure says how bad the day was, the recent one
