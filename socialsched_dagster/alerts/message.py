@@ -12,6 +12,7 @@ import json
 import re
 
 from ..platforms.http import redact
+from .digest import DIGEST
 from .state import FAILING, RECOVERED, RUN_FAILED, Alert, iso
 
 # Beyond `redact` (named token parameters, bearer headers, Meta/Google/sandbox token shapes):
@@ -57,6 +58,8 @@ def _mrkdwn(text: str) -> str:
 def headline(alert: Alert) -> str:
     if alert.kind == RUN_FAILED:
         return f"🔴 RUN FAILED: {alert.subject} (run {alert.target[:8]})"
+    if alert.kind == DIGEST:
+        return alert.subject
     if alert.kind == RECOVERED:
         return f"✅ RECOVERED: {alert.subject} on {alert.target}"
     if alert.kind == FAILING:
@@ -74,7 +77,9 @@ def build_body(alert: Alert, ui_base_url: str, secrets: tuple[str, ...] = ()) ->
     head = _cut(scrub(headline(alert), secrets), HEADER_MAX)
     what = _cut(scrub(alert.description, secrets), SECTION_MAX)
     url = link(alert, ui_base_url)
-    label = "Open the run in Dagster" if alert.kind == RUN_FAILED else "Open the check in Dagster"
+    label = {RUN_FAILED: "Open the run in Dagster", DIGEST: "Open the checks in Dagster"}.get(
+        alert.kind, "Open the check in Dagster"
+    )
     facts = [f"*When:* {iso(alert.timestamp)}"]
     if alert.severity:
         facts.insert(0, f"*Severity:* {alert.severity}")

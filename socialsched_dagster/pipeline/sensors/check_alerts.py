@@ -1,17 +1,20 @@
 """`check_alerts_sensor`: failed asset checks and failed publishing runs, as webhook alerts.
 
 One alert per state change (a check starts failing, a check recovers, a run fails), never one
-per tick. The cursor holds the per-check states, the newest execution applied per check, the
-newest run-failure event handled, and alerts the webhook has not accepted yet (sent again next
-tick). Without a configured webhook the states are still tracked, so configuring it later does
-not replay old failures.
+per tick; the check changes seen in one tick go out as one message (see `alerts.digest`). The
+cursor holds the per-check states, the newest execution applied per check, the newest run-failure
+event handled, and alerts the webhook has not accepted yet (sent again next tick). Without a
+configured webhook the states are still tracked, so configuring it later does not replay old
+failures.
 """
 
 from collections.abc import Sequence
 
 from dagster import DefaultSensorStatus, SensorEvaluationContext, SkipReason, sensor
 
+from ...alerts.digest import combine
 from ...alerts.feed import collect_check_alerts, collect_run_alerts
+from ...alerts.message import headline
 from ...alerts.state import MAX_OUTBOX, AlertCursor
 from ...alerts.webhook import URL_ENV, WebhookConfig, send_alerts
 from ...domain.platforms import Platform
@@ -41,7 +44,7 @@ def build_check_alerts_sensor(run_job_names: Sequence[str] | None = None):
         if repo is None:
             context.log.warning("no repository definition in the sensor context: checks ignored")
         alerts = [
-            *collect_check_alerts(context.instance, keys, cursor),
+            *combine(collect_check_alerts(context.instance, keys, cursor), headline),
             *collect_run_alerts(context.instance, cursor, watched),
         ]
         try:
