@@ -8,9 +8,9 @@ the app database, the sandbox ledger (duplicates) and Dagster's run storage (run
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from ..cli.demo_cmd import REPO_ROOT
+from ..cli.process_group import stop_process_group
 from ..domain.content import Media, MediaKind, PostContent
 from ..domain.platforms import Platform
 from ..intake.post_request import PostRequest
@@ -53,7 +54,6 @@ def _content(platform: Platform, n: int) -> PostContent:
 
 def seed(env: BenchEnvironment, scenario: Scenario) -> None:
     platforms = list(Platform)
-    start = utcnow() + timedelta(seconds=scenario.start_in_s)
 
     def work(session):
         accounts = []
@@ -67,6 +67,8 @@ def seed(env: BenchEnvironment, scenario: Scenario) -> None:
                     refresh_token=issued.get("refresh_token"),
                 )  # fmt: skip
                 accounts.append((platform, account.id))
+        # From now, not from before the accounts: minting a thousand tokens takes a while.
+        start = utcnow() + timedelta(seconds=scenario.start_in_s)
         step = scenario.spread_s / max(1, scenario.posts - 1)
         requests = []
         for n in range(scenario.posts):
@@ -88,8 +90,58 @@ def seed(env: BenchEnvironment, scenario: Scenario) -> None:
     env.db.transaction(work, name="seed bench")
 
 
-def run_daemon_until_done(env: BenchEnvironment, scenario: Scenario) -> float:
-    """Start the daemon, wait until every target is final; returns the wall time waited."""
+@dataclass(frozen=True)
+class DaemonUsage:
+    wall_s: float
+    cpu_s: float  # the daemon's process group: daemon, sensor ticks, code server, every run
+
+
+class GroupCpu:
+    """CPU time of every process in one process group, sampled while they live.
+
+    Not RUSAGE_CHILDREN: Dagster's code server outlives the daemon and gets re-parented, so the
+    runs' usage never reaches us through wait(). Runs keep the daemon's process group, so the
+    group finds them all. A process's last under-a-second is missed; publishing runs report
+    their exact figure in their materialization, which `measure` reads as well.
+    """
+
+    def __init__(self, pgid: int, interval_s: float = 0.5):
+        import psutil
+
+        self._psutil, self.pgid, self.interval_s = psutil, pgid, interval_s
+        self._seen: dict[tuple[int, float], float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True, name="group-cpu")
+
+    def __enter__(self) -> GroupCpu:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def cpu_s(self) -> float:
+        return sum(self._seen.values())
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            self.sample()
+
+    def sample(self) -> None:
+        for proc in self._psutil.process_iter():
+            try:
+                if os.getpgid(proc.pid) != self.pgid:
+                    continue
+                times = proc.cpu_times()
+                self._seen[(proc.pid, proc.create_time())] = times.user + times.system
+            except (ProcessLookupError, self._psutil.Error):
+                continue  # gone between listing and reading
+
+
+def run_daemon_until_done(env: BenchEnvironment, scenario: Scenario) -> DaemonUsage:
+    """Start the daemon, wait until every target is final, stop it; what it cost."""
     bin_dir = Path(sys.executable).parent
     log = open(env.root / "daemon.log", "w")  # noqa: SIM115 - closed below
     daemon = subprocess.Popen(
@@ -98,6 +150,7 @@ def run_daemon_until_done(env: BenchEnvironment, scenario: Scenario) -> float:
         start_new_session=True,
     )  # fmt: skip
     started = time.monotonic()
+    cpu = GroupCpu(daemon.pid).__enter__()
     try:
         while time.monotonic() - started < scenario.timeout_s:
             with env.db.session() as s:
@@ -108,16 +161,33 @@ def run_daemon_until_done(env: BenchEnvironment, scenario: Scenario) -> float:
                 break
             time.sleep(1)
     finally:
-        os.killpg(daemon.pid, signal.SIGTERM)
-        try:
-            daemon.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(daemon.pid, signal.SIGKILL)
+        cpu.sample()  # the runs' last figures, before they go
+        stop_process_group(daemon.pid, grace_s=30)
+        daemon.wait()
+        cpu.__exit__()
         log.close()
-    return time.monotonic() - started
+    return DaemonUsage(time.monotonic() - started, cpu.cpu_s)
 
 
-def measure(env: BenchEnvironment, scenario: Scenario, waited_s: float) -> dict:
+def _run_usage(instance) -> list[dict]:
+    """Per publishing run: the CPU time and peak RSS it recorded in its materialization."""
+    from dagster import AssetKey
+
+    usage = []
+    for platform in Platform:
+        records = instance.fetch_materializations(
+            AssetKey(f"{platform.value}_posts"), limit=1000
+        ).records
+        for record in records:
+            meta = record.asset_materialization.metadata if record.asset_materialization else {}
+            if "peak_rss_mb" in meta:
+                usage.append(
+                    {"cpu_s": meta["process_cpu_s"].value, "rss_mb": meta["peak_rss_mb"].value}
+                )
+    return usage
+
+
+def measure(env: BenchEnvironment, scenario: Scenario, daemon: DaemonUsage) -> dict:
     from dagster import DagsterInstance
 
     with env.db.session() as s:
@@ -130,12 +200,21 @@ def measure(env: BenchEnvironment, scenario: Scenario, waited_s: float) -> dict:
     os.environ["DAGSTER_HOME"] = env.env["DAGSTER_HOME"]
     with DagsterInstance.get() as instance:
         runs = instance.get_runs()
+        run_usage = _run_usage(instance)
     statuses: dict[str, int] = {}
     for t in targets:
         statuses[t.status] = statuses.get(t.status, 0) + 1
+    # From the first due time to the last publish: the rate the pipeline actually sustained.
+    span = (
+        (max(t.published_at for t in published) - min(t.due_at for t in published)).total_seconds()
+        if published
+        else 0.0
+    )
+    per_1000 = 1000 / len(published) if published else 0.0
     return {
         "scenario": scenario.name,
         "targets": len(targets),
+        "accounts": 3 * scenario.accounts_per_platform,
         "published": len(published),
         "statuses": statuses,
         "duplicates": len(sent) - len(set(sent)),
@@ -145,6 +224,10 @@ def measure(env: BenchEnvironment, scenario: Scenario, waited_s: float) -> dict:
         "lateness_p95_s": percentile(lateness, 95),
         "lateness_p99_s": percentile(lateness, 99),
         "lateness_max_s": max(lateness) if lateness else None,
+        "throughput_targets_per_s": round(len(published) / span, 1) if span > 0 else None,
         "runs_launched": len(runs),
-        "wall_s": round(waited_s, 1),
+        "cpu_s_per_1000": round(daemon.cpu_s * per_1000, 2),
+        "run_cpu_s_per_1000": round(sum(u["cpu_s"] for u in run_usage) * per_1000, 2),
+        "peak_run_rss_mb": max((u["rss_mb"] for u in run_usage), default=None),
+        "wall_s": round(daemon.wall_s, 1),
     }

@@ -69,3 +69,23 @@ def open_environment(
         "DAGSTER_HOME": str(home),
     }
     return BenchEnvironment(root, db, TokenCipher([key]), sandbox, env)
+
+
+def ensure_database(url: str) -> None:
+    """Create the benchmark's PostgreSQL database when it does not exist yet."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}
+            )
+            if not exists:
+                # A database name cannot be a bind parameter; quote it as an identifier.
+                name = conn.dialect.identifier_preparer.quote(target.database)
+                conn.execute(text(f"CREATE DATABASE {name}"))
+    finally:
+        admin.dispose()

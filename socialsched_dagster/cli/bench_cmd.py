@@ -14,6 +14,66 @@ def bench_group() -> None:
     """Benchmarks that set up their own database, Redis, sandbox and Dagster home."""
 
 
+@bench_group.command("run")
+@click.option(
+    "--scenarios", default="burst,steady,scale,ceiling", show_default=True,
+    help="comma-separated: burst, steady, scale, ceiling",
+)  # fmt: skip
+@click.option("--backends", default="embedded,postgres", show_default=True)
+@click.option(
+    "--postgres-url", default="postgresql+psycopg2://postgres@127.0.0.1:5432/socialsched_bench",
+    show_default=True, help="emptied first; created when missing",
+)  # fmt: skip
+@click.option(
+    "--redis-url", default="redis://127.0.0.1:6379/9", show_default=True,
+    help="this Redis database is flushed first",
+)  # fmt: skip
+@click.option("--scale-targets", default=1_000_000, show_default=True, type=int)
+@click.option("--json-out", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def run_cmd(scenarios, backends, postgres_url, redis_url, scale_targets, json_out):
+    """The suite of BENCHMARKS.md: prints a table, writes every figure as JSON."""
+    from ..bench import suite
+    from ..bench.environment import ensure_database
+    from ..bench.scale import run_scale
+
+    wanted = [s.strip() for s in scenarios.split(",") if s.strip()]
+    where = [suite.backend(b.strip(), postgres_url, redis_url) for b in backends.split(",")]
+    unknown = set(wanted) - {*suite.SCENARIOS, "scale", "ceiling"}
+    if unknown:
+        raise click.BadParameter(f"unknown scenario(s): {', '.join(sorted(unknown))}")
+    if any(b.database_url for b in where) or "scale" in wanted:
+        ensure_database(postgres_url)
+    results: list[dict] = []
+    ceiling = None
+    if "ceiling" in wanted:
+        click.echo("ceiling: bare asyncio httpx loop, burst's targets and concurrency ...")
+        ceiling = suite.run_ceiling_like(suite.SCENARIOS["burst"], 3 * suite.WORKERS_PER_RUN)
+        results.append(ceiling)
+    for name in [n for n in suite.SCENARIOS if n in wanted]:
+        for b in where:
+            click.echo(f"{name} on {b.name} ...")
+            result = suite.run_pipeline(suite.SCENARIOS[name], b)
+            if name == "burst" and ceiling and result.get("throughput_targets_per_s"):
+                ratio = result["throughput_targets_per_s"] / ceiling["throughput_targets_per_s"]
+                result["ceiling_ratio"] = round(ratio, 3)
+            results.append(result)
+            click.echo(suite.table([result]))
+    scale = None
+    if "scale" in wanted:
+        click.echo(f"scale: {scale_targets:,} targets in PostgreSQL ...")
+        scale = run_scale(postgres_url, targets=scale_targets)
+    click.echo("\n" + suite.table(results))
+    if scale:
+        click.echo(
+            f"\nscale ({scale['targets']:,} targets, PostgreSQL): sensor tick median "
+            f"{scale['sensor_tick_ms_p50']} ms (p95 {scale['sensor_tick_ms_p95']}, max "
+            f"{scale['sensor_tick_ms_max']}); due query median {scale['due_query_ms_p50']} ms; "
+            f"index scan: {scale['index_scan']}"
+        )
+    if json_out:
+        json_out.write_text(json.dumps({"results": results, "scale": scale}, indent=2, default=str))
+
+
 @bench_group.command("daemon")
 @click.option("--posts", default=500, show_default=True, type=int)
 @click.option("--accounts-per-platform", default=20, show_default=True, type=int)
@@ -46,8 +106,8 @@ def daemon_cmd(posts, accounts_per_platform, start_in_s, spread_s, latency_ms, d
         )  # fmt: skip
         seed(env, scenario)
         click.echo(f"seeded {posts} posts over {3 * accounts_per_platform} accounts; daemon up")
-        waited = run_daemon_until_done(env, scenario)
-        result = measure(env, scenario, waited)
+        usage = run_daemon_until_done(env, scenario)
+        result = measure(env, scenario, usage)
     for key, value in result.items():
         shown = f"{value:.3f}" if isinstance(value, float) else value
         click.echo(f"{key:24} {shown}")

@@ -8,6 +8,7 @@ Ctrl-C stops everything.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -20,6 +21,7 @@ from pathlib import Path
 import click
 
 from .context import cipher, database, settings
+from .process_group import stop_process_group
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -119,21 +121,27 @@ def demo_cmd(host, port, sandbox_port, posts_per_platform, seed_only) -> None:
             sys.executable, "-m", "dagster", "dev",
             "-w", str(REPO_ROOT / "workspace.yaml"), "-h", host, "-p", str(port),
         ]  # fmt: skip
-        # A shell starting us in the background ignores SIGINT, and dagster dev maps SIGTERM to
-        # its SIGINT handler: restore the default so that it can be stopped at all.
+        # dagster dev gets a process group of its own: its code server outlives it while a run
+        # is in progress (and a publishing run stays up while posts keep coming), so stopping
+        # the demo means stopping that whole group, not just dagster dev. A shell starting us in
+        # the background ignores SIGINT: the child gets the default back so it can be stopped.
         dagster = subprocess.Popen(
             command,
             env=env,
             cwd=REPO_ROOT,
+            start_new_session=True,
             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
-        # Ctrl-C reaches dagster dev through the terminal; a SIGTERM sent to this process alone
-        # (a supervisor, `kill`) is passed on, so nothing is left running.
-        signal.signal(signal.SIGTERM, lambda *_: dagster.terminate())
-        try:
-            code = dagster.wait()
-        except KeyboardInterrupt:
-            code = dagster.wait()
+
+        # Ctrl-C and SIGTERM both mean dagster dev's own graceful stop (SIGINT).
+        def stop(*_):
+            with contextlib.suppress(ProcessLookupError):
+                dagster.send_signal(signal.SIGINT)
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        code = dagster.wait()
+        stop_process_group(dagster.pid)
     raise SystemExit(code)
 
 
