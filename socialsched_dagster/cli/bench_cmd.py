@@ -14,6 +14,16 @@ def bench_group() -> None:
     """Benchmarks that set up their own database, Redis, sandbox and Dagster home."""
 
 
+def _stoppable() -> None:
+    """SIGTERM, and SIGINT even when started in the background (where a shell ignores it),
+    unwind through the scenario's cleanup: the daemon's process group is stopped, not left."""
+    import signal
+    import sys
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+
 @bench_group.command("run")
 @click.option(
     "--scenarios", default="burst,steady,scale,ceiling", show_default=True,
@@ -36,6 +46,7 @@ def run_cmd(scenarios, backends, postgres_url, redis_url, scale_targets, json_ou
     from ..bench.environment import ensure_database
     from ..bench.scale import run_scale
 
+    _stoppable()
     wanted = [s.strip() for s in scenarios.split(",") if s.strip()]
     where = [suite.backend(b.strip(), postgres_url, redis_url) for b in backends.split(",")]
     unknown = set(wanted) - {*suite.SCENARIOS, "scale", "ceiling"}
@@ -95,6 +106,7 @@ def daemon_cmd(posts, accounts_per_platform, start_in_s, spread_s, latency_ms, d
     from ..bench.daemon_scenario import Scenario, measure, run_daemon_until_done, seed
     from ..bench.environment import open_environment
 
+    _stoppable()
     scenario = Scenario("daemon", posts, accounts_per_platform, start_in_s, spread_s)
     # An audited YouTube project: the 6-uploads-a-day default quota would cap the run.
     sandbox_settings = {"yt_quota_units_per_day": 10_000_000}

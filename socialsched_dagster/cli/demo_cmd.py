@@ -72,7 +72,9 @@ def demo_cmd(host, port, sandbox_port, posts_per_platform, seed_only) -> None:
         sandbox = SandboxProcess(
             port=sandbox_port if port_free else free_port(),
             state_file=s.home / "sandbox-state.jsonl",
-            settings={"alert_webhook_secret": alert_secret},
+            # As for an audited YouTube project: the default 10,000 units a day are 6 uploads,
+            # fewer than a longer demo schedules.
+            settings={"alert_webhook_secret": alert_secret, "yt_quota_units_per_day": 1_000_000},
         )
         stack.enter_context(sandbox)
 

@@ -15,11 +15,13 @@ from dagster import (
     DefaultScheduleStatus,
     MaterializeResult,
     MetadataValue,
+    RunRequest,
     ScheduleDefinition,
+    ScheduleEvaluationContext,
     asset,
-    build_schedule_from_partitioned_job,
     define_asset_job,
     in_process_executor,
+    schedule,
 )
 from pydantic import Field
 
@@ -34,7 +36,9 @@ from ...store.models import utcnow
 from ..resources.database import DatabaseResource
 from ..resources.platforms import PlatformsResource, platform_config_from_env
 
-DAILY = DailyPartitionsDefinition(start_date="2026-01-01", timezone="UTC")
+# end_offset=1: today's report can be built (and rebuilt) while the day goes on, e.g. right
+# after an incident; the schedule below still builds yesterday's, once it has settled.
+DAILY = DailyPartitionsDefinition(start_date="2026-01-01", timezone="UTC", end_offset=1)
 PLATFORM_ASSETS = [f"{p.value}_posts" for p in Platform]
 INSIGHT_COLUMNS = [
     "platform", "account", "external_post_id", "likes", "comments", "views", "shares",
@@ -141,14 +145,23 @@ publishing_report_job = define_asset_job(
     executor_def=in_process_executor,
     description="Build one UTC day's publishing report.",
 )
+
+
 # 02:30 UTC: past the default 2 h stale cutoff, so every target due yesterday has settled
-# (published, failed or missed) before its day is counted.
-publishing_report_schedule = build_schedule_from_partitioned_job(
-    publishing_report_job,
-    hour_of_day=2,
-    minute_of_hour=30,
+# (published, failed or missed) before its day is counted. Yesterday named explicitly: with
+# today's partition open, "the newest partition" would be today's.
+@schedule(
+    job=publishing_report_job,
+    cron_schedule="30 2 * * *",
+    execution_timezone="UTC",
+    name="publishing_report_daily_schedule",
     default_status=DefaultScheduleStatus.RUNNING,
 )
+def publishing_report_schedule(context: ScheduleEvaluationContext) -> RunRequest:
+    day = (context.scheduled_execution_time - timedelta(days=1)).strftime("%Y-%m-%d")
+    return RunRequest(run_key=day, partition_key=day)
+
+
 post_insights_job = define_asset_job(
     "refresh_post_insights",
     selection=[post_insights],
