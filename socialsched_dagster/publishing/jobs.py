@@ -24,9 +24,14 @@ class JobContext:
 
 
 def load_job(session: Session, cipher: TokenCipher, claim: Claim, platform: Platform) -> JobContext:
-    post = session.get(Post, claim.post_id)
-    account = session.get(Account, claim.account_id)
-    token = session.scalar(select(OAuthToken).where(OAuthToken.account_id == account.id))
+    # One round trip for the three rows: this runs once per target, on the hot path.
+    post, account, token = session.execute(
+        select(Post, Account, OAuthToken)
+        .select_from(Post)
+        .join(Account, Account.id == claim.account_id)
+        .outerjoin(OAuthToken, OAuthToken.account_id == Account.id)
+        .where(Post.id == claim.post_id)
+    ).one()
     content = PostContent(
         text=post.text,
         title=post.title,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from ..domain.platforms import Platform
@@ -97,7 +97,12 @@ class WindowRun:
                     futures.add(pool.submit(self._work, c))
                 if not claims and not futures and self._idle():
                     break
-                self.stop.wait(self.settings.poll_s if not claims else 0.05)
+                if room - len(claims) <= 0:
+                    # Every slot is taken: come back the moment a worker frees one. Sleeping
+                    # the poll interval here left the workers idle most of a burst.
+                    wait(futures, timeout=self.settings.poll_s, return_when=FIRST_COMPLETED)
+                else:
+                    self.stop.wait(self.settings.poll_s if not claims else 0.05)
         finally:
             # Stop (or an exception, including Dagster's interrupt): send nothing new, let calls
             # in flight finish and record, hand back what never started.
