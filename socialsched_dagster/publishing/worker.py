@@ -86,7 +86,9 @@ class TargetPublisher:
 
     def _load(self, claim: Claim) -> JobContext:
         return self.db.transaction(
-            lambda s: load_job(s, self.cipher, claim, self.platform), name="load job"
+            lambda s: load_job(s, self.cipher, claim, self.platform),
+            name="load job",
+            read_only=True,
         )
 
     def _refresh_and_retry(self, claim, context, backfill, error: PublishError) -> Outcome:

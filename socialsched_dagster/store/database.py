@@ -20,7 +20,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from .engine import EngineOptions, create_app_engine, is_sqlite
+from .engine import READ_ONLY_OPTION, EngineOptions, create_app_engine, is_sqlite
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -72,12 +72,14 @@ class Database:
         work: Callable[[Session], T],
         *,
         name: str = "transaction",
+        read_only: bool = False,
         attempts: int = 5,
         base_delay_s: float = 0.05,
         max_delay_s: float = 2.0,
     ) -> T:
         """Run `work(session)` in one transaction, committing on return.
 
+        `read_only`: `work` only reads; on SQLite it then does not take the write lock.
         A deadlock, serialization failure, locked SQLite file or dropped connection rolls back
         and runs `work` again with exponential backoff and full jitter, so `work` must be safe to
         repeat (it is: nothing it did survived the rollback). Anything else propagates at once.
@@ -101,8 +103,16 @@ class Database:
             before_sleep=_log_retry,
             reraise=True,
         ):
-            with attempt, self._sessions() as session, session.begin():
-                return work(session)
+            with attempt, self._sessions() as session:
+                if read_only:
+                    # Begins the transaction with the option set, which the begin event reads;
+                    # closing the session on an exception rolls it back.
+                    session.connection(execution_options={READ_ONLY_OPTION: True})
+                    result = work(session)
+                    session.commit()
+                    return result
+                with session.begin():
+                    return work(session)
         raise AssertionError("unreachable: tenacity re-raises the last failure")
 
     def dispose(self) -> None:

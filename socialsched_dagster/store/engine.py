@@ -8,6 +8,9 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+# Execution option marking a transaction that only reads (see _on_begin).
+READ_ONLY_OPTION = "socialsched_read_only"
+
 
 @dataclass(frozen=True)
 class EngineOptions:
@@ -63,7 +66,10 @@ def _sqlite_engine(url: str, options: EngineOptions) -> Engine:
     def _on_begin(conn):
         # BEGIN IMMEDIATE takes the write lock up front. A deferred transaction that reads and
         # then writes can fail at once with SQLITE_BUSY (busy_timeout does not apply to lock
-        # upgrades), which under concurrent runs would surface as random failures.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # upgrades), which under concurrent runs would surface as random failures. A
+        # transaction declared read-only never writes, so it reads its WAL snapshot without
+        # queueing behind the writers of every other run.
+        read_only = conn.get_execution_options().get(READ_ONLY_OPTION)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine

@@ -1,4 +1,5 @@
 import logging
+import sqlite3
 import threading
 
 import pytest
@@ -115,3 +116,23 @@ def test_sqlite_writers_wait_for_each_other_instead_of_failing(tmp_path):
     with db.engine.connect() as conn:
         # Read-then-write under BEGIN IMMEDIATE: no lost update, no "database is locked".
         assert conn.execute(text("SELECT n FROM c")).scalar() == 100
+
+
+def test_a_sqlite_read_only_transaction_does_not_queue_behind_a_writer(tmp_path):
+    path = tmp_path / "reads.db"
+    db = Database(f"sqlite:///{path}", EngineOptions(sqlite_busy_timeout_ms=200))
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE c (n int)")
+        conn.exec_driver_sql("INSERT INTO c VALUES (7)")
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # another run, holding the write lock
+    try:
+        read = db.transaction(
+            lambda s: s.execute(text("SELECT n FROM c")).scalar(), read_only=True, attempts=1
+        )
+        assert read == 7
+        with pytest.raises(OperationalError, match="locked"):
+            db.transaction(lambda s: s.execute(text("SELECT n FROM c")).scalar(), attempts=1)
+    finally:
+        writer.rollback()
+        writer.close()

@@ -52,14 +52,16 @@ def build_platform_asset(platform: Platform):
         window = context.partition_time_window
         deliberate = context.run.tags.get(TRIGGER_TAG) not in ("sensor", "schedule")
         stop = threading.Event()
-        db = database.get_database()
+        settings = publishing.settings()
+        # The workers, the claim loop and the lease renewal each hold a connection at times.
+        db = database.get_database(threads=settings.workers + 2)
         run = WindowRun(
             db,
             platforms.cipher(),
             platforms.client(platform),
             Window(platform.value, window.start, window.end),
             context.run_id,
-            publishing.settings(),
+            settings,
             backfill=deliberate,
             stop=stop,
             refresher=platforms.refresher(db),

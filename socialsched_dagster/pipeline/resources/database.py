@@ -29,9 +29,12 @@ class DatabaseResource(ConfigurableResource):
     statement_timeout_ms: int = Field(default=30_000, description="PostgreSQL statement_timeout")
     sqlite_busy_timeout_ms: int = 15_000
 
-    def get_database(self) -> Database:
+    def get_database(self, *, threads: int = 0) -> Database:
+        """`threads`: how many threads of the caller hold a connection at once. The pool keeps
+        at least that many: below it, every transaction past the pool's size opens and closes a
+        connection of its own (on PostgreSQL a new backend process each time)."""
         options = EngineOptions(
-            pool_size=self.pool_size,
+            pool_size=max(self.pool_size, threads),
             max_overflow=self.max_overflow,
             pool_pre_ping=self.pool_pre_ping,
             pool_recycle_s=self.pool_recycle_s,
