@@ -59,6 +59,9 @@ class PublishError(Exception):
     code: str | None = None
     http_status: int | None = None
     retry_after_s: float | None = None
+    # The container or upload session the attempt used is dead (an Instagram container past
+    # 24 h, a YouTube session answering 404/410): the next attempt must prepare a new one.
+    replace_container: bool = False
 
     def __str__(self) -> str:
         code = f" [{self.code}]" if self.code else ""

@@ -14,7 +14,7 @@ call that may have had an effect, and never log or embed a token in an error.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Protocol, TypeVar
 
@@ -33,6 +33,11 @@ class PublishJob:
     content: PostContent
     # Set when an earlier attempt got as far as `prepare` (reused, never recreated blindly).
     container_id: str | None = None
+    # Called right before every request that can have an effect, with whether that request
+    # can make the post public. The publisher's fence: it confirms (one conditional UPDATE)
+    # that this run still owns the target with lease enough for the call, and records "may
+    # have been sent" before a publishing call. Raises to stop the call.
+    fence: Callable[[bool], None] | None = field(default=None, compare=False)
 
     def __repr__(self) -> str:
         return (

@@ -41,10 +41,10 @@ class FacebookClient(HttpOwner):
             raise PublishError(ErrorKind.VALIDATION, "one photo or video per Facebook post")
         if not media:
             data = {"message": c.text, **({"link": c.link} if c.link else {})}
-            body = self.graph.post(job, f"{page}/feed", "feed post", data)
+            body = self.graph.post(job, f"{page}/feed", "feed post", data, publishes=True)
         elif media[0].kind is MediaKind.IMAGE:
             data = {"url": media[0].url, "caption": c.text}
-            body = self.graph.post(job, f"{page}/photos", "photo post", data)
+            body = self.graph.post(job, f"{page}/photos", "photo post", data, publishes=True)
         else:
             data = {
                 "file_url": media[0].url,
@@ -52,7 +52,9 @@ class FacebookClient(HttpOwner):
                 "description": _video_description(c),
             }
             base = self.config.graph_video_base_url
-            body = self.graph.post(job, f"{page}/videos", "video post", data, base_url=base)
+            body = self.graph.post(
+                job, f"{page}/videos", "video post", data, base_url=base, publishes=True
+            )
         # A photo answers its own id and the feed post's id; the post is what we publish.
         return str(body.get("post_id") or body["id"])
 

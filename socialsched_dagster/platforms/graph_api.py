@@ -54,11 +54,14 @@ class GraphApi:
         data: dict[str, Any],
         expect: tuple[str, ...] = ("id",),
         base_url: str | None = None,
+        publishes: bool = False,
     ) -> dict[str, Any]:
-        """Every POST we make creates something, so each one counts as effectful."""
+        """Every POST we make creates something, so each one counts as effectful;
+        `publishes`: this one can make the post public (feed, photos, media_publish)."""
         return self.request(
-            job, "POST", path, endpoint, True, data=data, expect=expect, base_url=base_url
-        )
+            job, "POST", path, endpoint, True, data=data, expect=expect, base_url=base_url,
+            publishes=publishes,
+        )  # fmt: skip
 
     def request(
         self,
@@ -73,10 +76,14 @@ class GraphApi:
         expect: tuple[str, ...] = (),
         base_url: str | None = None,
         parse: Callable[[dict[str, Any]], Any] | None = None,
+        publishes: bool = False,
     ) -> Any:
         base = (base_url or self.config.graph_base_url).rstrip("/")
         url = f"{base}/{self.config.graph_version}/{path}"
-        call = Call(f"{self.platform.value} {endpoint}", effectful, (job.access_token,))
+        call = Call(
+            f"{self.platform.value} {endpoint}", effectful, (job.access_token,),
+            publishes=publishes, fence=job.fence,
+        )  # fmt: skip
         headers = {"Authorization": f"Bearer {job.access_token}", TARGET_HEADER: str(job.target_id)}
         # Graph reads parameters from the form body of a POST and the query string of a GET.
         signed = dict((data if method == "POST" else params) or {})

@@ -12,7 +12,8 @@ import email.utils
 import logging
 import re
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
@@ -79,9 +80,15 @@ class Call:
     endpoint: str  # e.g. "instagram media_publish"
     effectful: bool
     secrets: tuple[str, ...] = ()  # scrubbed from anything we quote back
+    # The request can make the post public (feed POST, media_publish, an upload's last chunk).
+    publishes: bool = False
+    # PublishJob.fence: run before an effectful request is sent (see platforms/base.py).
+    fence: Callable[[bool], None] | None = field(default=None, compare=False)
 
 
 def send(http: httpx.Client, call: Call, method: str, url: str, **kw: Any) -> httpx.Response:
+    if call.effectful and call.fence is not None:
+        call.fence(call.publishes)  # raises when this run may no longer send for the target
     try:
         return http.request(method, url, **kw)
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:

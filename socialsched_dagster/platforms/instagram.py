@@ -103,7 +103,9 @@ class InstagramClient(HttpOwner):
             )
         path = f"{job.account_external_id}/media_publish"
         try:
-            body = self.graph.post(job, path, "media_publish", {"creation_id": container_id})
+            body = self.graph.post(
+                job, path, "media_publish", {"creation_id": container_id}, publishes=True
+            )
         except PublishError as exc:
             # 9007/2207027 also answers a second publish of a container that already went out.
             if (exc.code or "").startswith("9007") and self._is_published(job, container_id):

@@ -87,7 +87,9 @@ class YouTubeClient(HttpOwner):
                 "Content-Range": f"bytes {offset}-{end}/{video.size}",
                 "Content-Type": video.content_type,
             }
-            call = self._call(job, "upload chunk", effectful=True)
+            # The chunk that completes the upload is the one that makes the video exist.
+            last = end == video.size - 1
+            call = self._call(job, "upload chunk", effectful=True, publishes=last)
             data = video.read(offset, end - offset + 1)
             response = self._exchange(
                 job, call, "PUT", session, (*DONE, INCOMPLETE, *GONE), content=data, headers=headers
@@ -153,8 +155,13 @@ class YouTubeClient(HttpOwner):
             raise PublishError(ErrorKind.VALIDATION, "YouTube needs exactly one video")
         return open_video(self.config, self.http, videos[0].url)
 
-    def _call(self, job: PublishJob, endpoint: str, effectful: bool) -> Call:
-        return Call(f"youtube {endpoint}", effectful, (job.access_token,))
+    def _call(
+        self, job: PublishJob, endpoint: str, effectful: bool, publishes: bool = False
+    ) -> Call:
+        return Call(
+            f"youtube {endpoint}", effectful, (job.access_token,),
+            publishes=publishes, fence=job.fence,
+        )  # fmt: skip
 
     def _headers(self, job: PublishJob, session: str | None = None) -> dict[str, str]:
         headers = {TARGET_HEADER: str(job.target_id)}

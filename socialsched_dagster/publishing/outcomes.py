@@ -36,6 +36,7 @@ def after_error(error: PublishError, attempts: int, now: datetime, scale: float 
         "error_code": error.code,
         "error_message": error.message,
         "http_status": error.http_status,
+        "clear_container": error.replace_container,
     }
     if error.kind is ErrorKind.AUTH_EXPIRED:
         return Outcome(status=S.HELD, attempt_outcome="held", **common)

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from ..domain.platforms import Platform
 from ..platforms.base import PlatformClient
 from ..security.token_cipher import TokenCipher
+from ..store import run_heartbeats as heartbeats
 from ..store.database import Database
 from ..store.due import next_ready_in_window
 from ..store.models import utcnow
@@ -72,8 +74,12 @@ class WindowRun:
         backfill: bool = False,
         stop: threading.Event | None = None,
         refresher: TokenRefresher | None = None,
+        on_result: Callable[[TargetResult], None] | None = None,
     ):
         self.db, self.window, self.run_id, self.settings = db, window, run_id, settings
+        # Called from a worker thread with each target's result, as it happens (the asset logs
+        # it to the run's event log, so a long run shows progress, not only a final table).
+        self.on_result = on_result
         self.backfill = backfill
         self.stop = stop or threading.Event()
         self.platform = Platform(window.platform)
@@ -84,6 +90,7 @@ class WindowRun:
         self.summary = RunSummary()
 
     def run(self) -> RunSummary:
+        self._beat()  # the window is covered from now on, for as long as this run renews it
         pool = ThreadPoolExecutor(self.settings.workers, thread_name_prefix="publish")
         renewer = threading.Thread(target=self._renew_leases, daemon=True, name="lease-renewal")
         renewer.start()
@@ -110,6 +117,7 @@ class WindowRun:
             pool.shutdown(wait=True, cancel_futures=True)
             self._release(self.board.unstarted())
             renewer.join(timeout=5)
+            self._finish()
         return self.summary
 
     def _claim(self, limit: int) -> list[Claim]:
@@ -143,6 +151,11 @@ class WindowRun:
         finally:
             self.board.done(c.target_id)
         self.summary.add(result)
+        if self.on_result is not None:
+            try:
+                self.on_result(result)
+            except Exception:  # progress reporting must never cost a post
+                log.exception("progress callback failed for target %s", c.target_id)
         return result
 
     def _idle(self) -> bool:
@@ -165,9 +178,31 @@ class WindowRun:
         self.summary.released += released
         log.info("released %d claimed target(s) that had not started", released)
 
+    def _beat(self) -> None:
+        now = self.db.now()
+        self.db.transaction(
+            lambda s: heartbeats.beat(
+                s, self.run_id, self.window.platform, self.window.start, now,
+                now + self.settings.lease,
+            ),
+            name="run heartbeat",
+        )  # fmt: skip
+
+    def _finish(self) -> None:
+        try:
+            self.db.transaction(
+                lambda s: heartbeats.finish(s, self.run_id, self.db.now()), name="run finished"
+            )
+        except Exception:  # the heartbeat runs out on its own within one lease
+            log.exception("could not mark the run finished")
+
     def _renew_leases(self) -> None:
         interval = self.settings.lease_s / 3
         while not self.stop.wait(interval):
+            try:
+                self._beat()
+            except Exception:
+                log.exception("run heartbeat failed")
             ids = self.board.ids()
             if ids:
                 until = utcnow() + self.settings.lease

@@ -7,6 +7,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy import Engine
@@ -20,6 +21,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from .clock import DatabaseClock
 from .engine import READ_ONLY_OPTION, EngineOptions, create_app_engine, is_sqlite
 
 T = TypeVar("T")
@@ -56,6 +58,11 @@ class Database:
         self.url = url
         self.engine: Engine = create_app_engine(url, options)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.clock = DatabaseClock(self.engine)
+
+    def now(self) -> datetime:
+        """The database server's time: what claims, leases and cutoffs are compared in."""
+        return self.clock.now()
 
     @property
     def is_sqlite(self) -> bool:

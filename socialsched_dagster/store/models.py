@@ -6,7 +6,7 @@ enums, so adding a status is a code change, not a migration on a live table.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import (
     JSON,
@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from .clock import host_now
 from .types import UTCDateTime
 
 # Constraint names are fixed so that Alembic migrations are identical on SQLite and PostgreSQL.
@@ -37,7 +38,9 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    """This host's clock: for stamps (created_at...). Comparisons that several processes must
+    agree on use `Database.now()`, the database's clock (store/clock.py)."""
+    return host_now()
 
 
 class Base(DeclarativeBase):
@@ -80,6 +83,10 @@ class OAuthToken(Base):
     refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Changes only when the token itself changes (refresh, reconnect). A publish that met an
+    # auth error names the version it used, so a worker can tell "someone refreshed since"
+    # from "a refresh attempt failed" (updated_at moves on both).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     account: Mapped[Account] = relationship(back_populates="token")
@@ -136,6 +143,13 @@ class PostTarget(Base):
     error_code: Mapped[str | None] = mapped_column(String(64))
     error_message: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "May have been sent": set right before a call that can make the post public, cleared only
+    # by a definite answer (the call's own, or a reconcile). While set, nothing is sent before
+    # the platform has been asked. Only the publish path writes it: holding, disabling,
+    # reconnecting, missing, backfilling and cancelling leave it alone.
+    maybe_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Unexpected exceptions (bugs) while processing this target: bounded, then `failed`.
+    crash_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -161,3 +175,19 @@ class PublishAttempt(Base):
     http_status: Mapped[int | None] = mapped_column(Integer)
     latency_ms: Mapped[int | None] = mapped_column(Integer)
     message: Mapped[str | None] = mapped_column(Text)
+
+
+class PublishingRun(Base):
+    """A live publishing run's heartbeat. Whether a window is covered is read from here (a run
+    that died stops renewing `alive_until`), not from Dagster's run status, which stays STARTED
+    when the node running it dies with the daemon."""
+
+    __tablename__ = "publishing_runs"
+    __table_args__ = (Index(None, "platform", "window_start", "alive_until"),)
+
+    run_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    alive_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
