@@ -128,7 +128,20 @@ def cipher(token_key):
     return TokenCipher([token_key])
 
 
-REDIS_TEST_URL = os.environ.get("SOCIALSCHED_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+def _per_worker_redis_url(url: str) -> str:
+    """Each pytest-xdist worker flushes and fills a Redis database of its own (15, 14, ...),
+    so parallel tests never see each other's breakers, limits or caches."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return url
+    base, _, db = url.rpartition("/")
+    number = int(db) if db.isdigit() else 15
+    return f"{base}/{(number - int(worker[2:])) % 16}"
+
+
+REDIS_TEST_URL = _per_worker_redis_url(
+    os.environ.get("SOCIALSCHED_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+)
 
 
 @pytest.fixture(scope="session")
@@ -148,3 +161,17 @@ def real_or_embedded_redis_url(tmp_path_factory) -> Iterator[str]:
     embedded = EmbeddedRedis(tmp_path_factory.mktemp("redis") / "redis.db")
     yield embedded.url
     embedded.close()
+
+
+@pytest.fixture
+def postgres_server() -> Iterator:
+    """A PostgreSQL server of the test's own, with an empty database `app` (`.url`): for tests
+    that restart or kill the database. The shared server is never restarted."""
+    from socialsched_dagster.bench.postgres_server import PostgresServer
+
+    try:
+        server = PostgresServer()
+    except RuntimeError as exc:  # no server binaries on this machine
+        _unavailable("PostgreSQL server binaries", exc)
+    with server:
+        yield server

@@ -148,6 +148,29 @@ def disable(account):
     click.echo(f"disabled {ref}; {held} scheduled target(s) held")
 
 
+@accounts_group.command("enable")
+@click.argument("account")
+@click.option("--stale-after-s", default=7200.0, show_default=True, type=float,
+              help="held posts later than this become missed instead of going out")  # fmt: skip
+@user_errors
+def enable(account, stale_after_s):
+    """Resume publishing to a disabled ACCOUNT (platform:handle); its held posts are released."""
+    from ..store.accounts import AccountRef, enable_account
+
+    ref = AccountRef.parse(account)
+    db = database()
+    now = db.now()
+    released, missed = db.transaction(
+        lambda s: enable_account(
+            s, ref, now=now, stale_before=now - timedelta(seconds=stale_after_s)
+        ),
+        name="accounts enable",
+    )
+    click.echo(f"enabled {ref}; {released} held post(s) released")
+    if missed:
+        click.echo(f"{missed} held post(s) were past the stale cutoff and are now missed")
+
+
 @accounts_group.command("reconnect")
 @click.argument("account")
 @click.option("--expires-in", type=int, default=None, help="token lifetime in seconds")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
 
 from .backfill_cmd import backfill_cmd
@@ -146,3 +148,39 @@ def cancel(post_id, accounts):
         click.echo(f"left alone (already under way or done): {left}")
         if "publishing" in result.not_cancellable or result.cancelled == 0:
             raise SystemExit(3)
+
+
+@posts_group.command("retry")
+@click.argument("post_id", type=int)
+@click.option("--account", "accounts", multiple=True, help="only these accounts (platform:handle)")
+@click.option("--stale-after-s", default=7200.0, show_default=True, type=float,
+              help="targets later than this are made due now (not missed again)")  # fmt: skip
+@user_errors
+def retry(post_id, accounts, stale_after_s):
+    """Re-publish a post's failed or missed targets (or some of its accounts) now."""
+    from ..store.accounts import AccountRef, get_account
+    from ..store.posts import retry_post
+
+    now = database().now()
+
+    def work(s):
+        ids = [get_account(s, AccountRef.parse(a)).id for a in accounts]
+        return retry_post(
+            s, post_id, ids, now=now, stale_before=now - timedelta(seconds=stale_after_s)
+        )
+
+    result = database().transaction(work, name="posts retry")
+    left = ", ".join(f"{n} {status}" for status, n in sorted(result.not_retryable.items()))
+    if not result.retried:
+        click.echo(f"nothing to retry in post {post_id}: no failed or missed target ({left})")
+        raise SystemExit(3)
+    click.echo(
+        f"retrying {result.retried} target(s) of post {post_id}: they go out within a minute"
+    )
+    if result.maybe_sent:
+        click.echo(
+            f"{result.maybe_sent} of them may already be on the platform: it is asked "
+            "before anything is sent again"
+        )
+    if left:
+        click.echo(f"left alone (not failed or missed): {left}")

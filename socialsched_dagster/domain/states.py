@@ -43,12 +43,14 @@ ALLOWED: dict[TargetStatus, frozenset[TargetStatus]] = {
     # cutoff; cancelled by a person.
     S.SCHEDULED: frozenset({S.PUBLISHING, S.HELD, S.MISSED, S.CANCELLED}),
     # The outcome of a publish: done, permanently failed, or back to scheduled for a retry or
-    # because the run released an unstarted claim. Held when the token died mid-run.
-    S.PUBLISHING: frozenset({S.PUBLISHED, S.FAILED, S.SCHEDULED, S.HELD, S.MISSED}),
+    # because the run released an unstarted claim. Held when the token died mid-run. Taken
+    # over (publishing again, by another run) when the run holding it died and its lease ran out.
+    S.PUBLISHING: frozenset({S.PUBLISHED, S.FAILED, S.SCHEDULED, S.HELD, S.MISSED, S.PUBLISHING}),
     # Released by `accounts reconnect` (or missed if stale by then), or cancelled.
     S.HELD: frozenset({S.SCHEDULED, S.MISSED, S.CANCELLED}),
-    # A missed or failed target is re-published only by a deliberate act (backfill, retry).
-    S.MISSED: frozenset({S.PUBLISHING, S.CANCELLED}),
+    # A missed or failed target is re-published only by a deliberate act: a backfill claims it
+    # directly, `posts retry` puts it back on the schedule.
+    S.MISSED: frozenset({S.PUBLISHING, S.SCHEDULED, S.CANCELLED}),
     S.FAILED: frozenset({S.SCHEDULED, S.CANCELLED}),
     S.PUBLISHED: frozenset(),
     S.CANCELLED: frozenset(),

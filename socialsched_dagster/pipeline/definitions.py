@@ -20,6 +20,7 @@ from .assets.oauth_tokens import oauth_tokens
 from .assets.platform_posts import build_platform_asset
 from .assets.reports import REPORT_ASSETS, REPORT_JOBS, REPORT_SCHEDULES
 from .assets.scheduled_posts import scheduled_posts
+from .checks.graph_version_check import graph_api_version
 from .checks.infrastructure_checks import INFRASTRUCTURE_CHECKS
 from .checks.publishing_checks import build_publishing_checks
 from .checks.token_checks import TOKEN_CHECKS
@@ -68,6 +69,7 @@ def build_definitions() -> Definitions:
     checks = [
         *TOKEN_CHECKS,
         *INFRASTRUCTURE_CHECKS,
+        graph_api_version,
         *(c for p in Platform for c in build_publishing_checks(p)),
     ]
     health_job = define_asset_job(

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .graph_versions import DEFAULT_GRAPH_VERSION, valid_shape
+
 CHUNK_MULTIPLE = 256 * 1024  # YouTube: every chunk but the last is a multiple of this
 _SECRETS = ("meta_app_secret", "google_client_secret")
 
@@ -19,9 +21,10 @@ _SECRETS = ("meta_app_secret", "google_client_secret")
 @dataclass(frozen=True, repr=False)
 class PlatformConfig:
     graph_base_url: str = "https://graph.facebook.com"
-    # Page videos go to graph-video.facebook.com; `file_url` uploads also work on the main host.
-    graph_video_base_url: str = "https://graph-video.facebook.com"
-    graph_version: str = "v21.0"
+    # Page video uploads: Meta's Video API deprecated graph-video.facebook.com for the main host.
+    graph_video_base_url: str = "https://graph.facebook.com"
+    # SOCIALSCHED_GRAPH_API_VERSION; the `graph_api_version` check warns before Meta retires it.
+    graph_version: str = DEFAULT_GRAPH_VERSION
     instagram_base_url: str = "https://graph.instagram.com"  # Instagram Login token refresh
     youtube_upload_base_url: str = "https://www.googleapis.com"
     youtube_api_base_url: str = "https://www.googleapis.com"
@@ -58,6 +61,8 @@ class PlatformConfig:
             raise ValueError("synthetic_video_size must be positive")
         if self.container_poll_interval_s <= 0 or self.container_poll_timeout_s < 0:
             raise ValueError("container polling interval must be positive, timeout >= 0")
+        if not valid_shape(self.graph_version):
+            raise ValueError(f"graph_version must look like v27.0, got {self.graph_version!r}")
 
     @property
     def graph_url(self) -> str:
@@ -77,6 +82,7 @@ class PlatformConfig:
                 values.update(dict.fromkeys(fields, value))
 
         take("SOCIALSCHED_GRAPH_BASE_URL", "graph_base_url", "graph_video_base_url")
+        take("SOCIALSCHED_GRAPH_API_VERSION", "graph_version")
         take("SOCIALSCHED_INSTAGRAM_BASE_URL", "instagram_base_url")
         take("SOCIALSCHED_YOUTUBE_BASE_URL", "youtube_upload_base_url", "youtube_api_base_url")
         take("SOCIALSCHED_GOOGLE_TOKEN_URL", "google_token_url")

@@ -2,6 +2,10 @@
 
 The `reason` decides, not the HTTP status alone: a 403 is a spent daily quota
 (`quotaExceeded`, wait for midnight Pacific) or a short burst limit (`rateLimitExceeded`).
+One exception: a 5xx answering the request that can make the post public (an upload's final
+chunk) is an unknown outcome whatever its body says. Google's backend can store the video and
+then fail to answer (`backendError` after the commit), so the upload session must be asked
+before anything is sent again.
 """
 
 from __future__ import annotations
@@ -54,7 +58,9 @@ def google_error(call: Call, response: httpx.Response) -> PublishError:
     items = err.get("errors")
     first = items[0] if isinstance(items, list) and items and isinstance(items[0], dict) else {}
     reason = first.get("reason") or err.get("status")
-    kind = classify(status, reason)
+    kind = (
+        ErrorKind.UNKNOWN_OUTCOME if call.publishes and status >= 500 else classify(status, reason)
+    )
     wait = None
     if kind is ErrorKind.QUOTA_EXHAUSTED:
         wait = seconds_until_pacific_midnight()

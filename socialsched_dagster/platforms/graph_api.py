@@ -57,7 +57,8 @@ class GraphApi:
         publishes: bool = False,
     ) -> dict[str, Any]:
         """Every POST we make creates something, so each one counts as effectful;
-        `publishes`: this one can make the post public (feed, photos, media_publish)."""
+        `publishes`: this one can make the post public (a Page draft's `is_published`, a
+        video, media_publish). A transient error answering it is an unknown outcome."""
         return self.request(
             job, "POST", path, endpoint, True, data=data, expect=expect, base_url=base_url,
             publishes=publishes,

@@ -1,9 +1,9 @@
 """What every platform client shares on the wire: the pooled httpx.Client, the target header,
 and the translation of transport failures and unreadable bodies into `PublishError`s.
 
-The one rule that matters most here: a request that may have had an effect and got no readable
-answer is UNKNOWN_OUTCOME (the publisher must reconcile before retrying), never a plain retryable
-NETWORK error, or a post could go out twice.
+The one rule that matters most here: a request that may have made the post public and got no
+readable answer is UNKNOWN_OUTCOME (the publisher must reconcile before retrying), never a plain
+retryable NETWORK error, or a post could go out twice.
 """
 
 from __future__ import annotations
@@ -97,9 +97,11 @@ def send(http: httpx.Client, call: Call, method: str, url: str, **kw: Any) -> ht
             ErrorKind.NETWORK, f"{call.endpoint}: could not connect ({_describe(exc, call)})"
         ) from exc
     except httpx.TransportError as exc:
-        # The request (or part of it) was sent and the answer is lost: on a call with an effect
-        # the platform may have acted on it.
-        kind = ErrorKind.UNKNOWN_OUTCOME if call.effectful else ErrorKind.NETWORK
+        # The request (or part of it) was sent and the answer is lost: on a call that can make
+        # the post public, the platform may have done so. A lost answer to a preparing call
+        # (a container, a draft, an upload session) leaves at worst an unused object nobody
+        # sees, so it is an ordinary retry (and counts toward the breaker).
+        kind = ErrorKind.UNKNOWN_OUTCOME if call.publishes else ErrorKind.NETWORK
         raise PublishError(
             kind, f"{call.endpoint}: no answer after sending ({_describe(exc, call)})"
         ) from exc

@@ -3,7 +3,9 @@ reconciliation from the container's status.
 
 Instagram has no idempotency key. What makes exactly-once possible is the container: the
 publisher stores its id before media_publish, and a container that says PUBLISHED has gone out,
-so it is never published again.
+so it is never published again. A container lives 24 h: one that says EXPIRED (or that
+media_publish refuses as expired or unusable) never went out, and the next attempt replaces it
+(`replace_container`), so that a backfill of yesterday's missed post can still publish it.
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ from .recent import recent_items
 log = logging.getLogger(__name__)
 
 READY, WAITING = ("FINISHED", "PUBLISHED"), "IN_PROGRESS"
+# media_publish subcodes whose documented remedy is "generate a new container and try again":
+# 2207020 media expired, 2207053 unknown upload error (video), 2207006 media not found.
+DEAD_CONTAINER_SUBCODES = frozenset({"2207020", "2207053", "2207006"})
+UNKNOWN_NODE = "100/33"  # "Object with ID ... does not exist"
 # A slot frees when the oldest post in the rolling window ages out; when that is cannot be seen
 # without reading the account's history, and asking again costs one cheap GET.
 QUOTA_RETRY_S = 3600.0
@@ -110,7 +116,10 @@ class InstagramClient(HttpOwner):
             # 9007/2207027 also answers a second publish of a container that already went out.
             if (exc.code or "").startswith("9007") and self._is_published(job, container_id):
                 return self._already_published(job, container_id)
-            raise
+            replacement = _dead_container(exc)
+            if replacement is None:
+                raise
+            raise replacement from exc
         return str(body["id"])
 
     def publishing_limit(self, job: PublishJob) -> tuple[int, int]:
@@ -138,16 +147,32 @@ class InstagramClient(HttpOwner):
     def _wait_until_ready(self, job: PublishJob, container_id: str) -> str:
         deadline = time.monotonic() + self.config.container_poll_timeout_s
         while True:
-            code, text = self.container_status(job, container_id)
+            try:
+                code, text = self.container_status(job, container_id)
+            except PublishError as exc:
+                if exc.code != UNKNOWN_NODE:
+                    raise
+                # The platform no longer knows the container. Publish is only reached when no
+                # earlier media_publish may have gone out (else the publisher reconciles first,
+                # by caption), so a new container is safe.
+                raise PublishError(
+                    ErrorKind.MEDIA_PROCESSING,
+                    f"{exc.message} A new container is needed.",
+                    exc.code,
+                    http_status=exc.http_status,
+                    replace_container=True,
+                ) from exc
             if code in READY:
                 return code
             if code == "ERROR":
                 raise PublishError(ErrorKind.VALIDATION, text or "media container failed", "ERROR")
             if code == "EXPIRED":
+                # Never published within its 24 h (PUBLISHED would say so): replace it.
                 raise PublishError(
                     ErrorKind.MEDIA_PROCESSING,
                     f"{text or 'media container expired'} A new container is needed.",
                     "EXPIRED",
+                    replace_container=True,
                 )
             if code != WAITING:
                 raise PublishError(ErrorKind.UNKNOWN, f"unexpected container status {code!r}")
@@ -187,7 +212,7 @@ class InstagramClient(HttpOwner):
                 media_id = self._media_id_or_none(job)
                 return Reconciliation(Reconciled.PUBLISHED, media_id, "container PUBLISHED")
         except PublishError as exc:
-            if exc.code == "100/33":  # the container is unknown to the platform
+            if exc.code == UNKNOWN_NODE:  # the container is unknown to the platform
                 return self._by_caption(job)
             return Reconciliation(Reconciled.UNKNOWN, detail=f"container status: {exc}")
         if code in (*READY, WAITING):
@@ -240,6 +265,22 @@ class InstagramClient(HttpOwner):
             if item.get("caption", "") == job.content.text and item.get("id"):
                 return str(item["id"])
         return None
+
+
+def _dead_container(exc: PublishError) -> PublishError | None:
+    """media_publish refused the container as unusable: a definite "not published" (its status
+    said FINISHED just before), so the next attempt may create a new one. An answer whose
+    outcome is unknown stays unknown: the publisher reconciles it through the container."""
+    subcode = (exc.code or "").rpartition("/")[2]
+    if exc.kind is ErrorKind.UNKNOWN_OUTCOME or subcode not in DEAD_CONTAINER_SUBCODES:
+        return None
+    return PublishError(
+        ErrorKind.MEDIA_PROCESSING,
+        f"{exc.message} A new container is needed.",
+        exc.code,
+        http_status=exc.http_status,
+        replace_container=True,
+    )
 
 
 def _media_fields(media: Media, carousel_item: bool) -> dict[str, str]:

@@ -2,6 +2,13 @@
 
 Codes follow the table in PLATFORM_APIS.md. Order matters: Graph marks its throttling answers
 `is_transient`, so the specific codes are matched before that generic flag.
+
+A transient failure (codes 1 and 2, `is_transient`, any 5xx) answering a call that can make a
+post public is an unknown outcome: Graph may have applied the request before failing, so the
+publisher reconciles before any retry. Throttling and other refusals stay what they are: the
+request was turned away, nothing happened. A call that only prepares (an Instagram container,
+an unpublished Page post) stays retryable as it is: at worst it leaves an invisible orphan, and
+its id never reached us, so there would be nothing to reconcile with.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ VALIDATION_CODES = frozenset({100, 352, 9004, 324, *range(36000, 36005)})
 BLOCKED_CODES = frozenset({368, 25})
 BLOCKED_SUBCODES = frozenset({2207050, 2207051})
 PROCESSING = frozenset({24, 9007, 2207008, 2207027})  # codes and subcodes alike
+FEED_LIMIT = 341  # "feed action request limit reached": a refusal, like the rate-limit codes
 USAGE_KEYS = ("call_count", "total_time", "total_cputime")
 
 
@@ -65,9 +73,9 @@ def graph_error(call: Call, response: httpx.Response) -> PublishError | None:
             retry_after_s=retry_after(response.headers),
         )
     if status >= 500:
-        # A bare 5xx comes from a proxy, not from Graph. On a call with an effect it may have
-        # been sent on before failing (a 502 after the commit), so the outcome is unknown.
-        kind = ErrorKind.UNKNOWN_OUTCOME if call.effectful else ErrorKind.PLATFORM_UNAVAILABLE
+        # A bare 5xx comes from a proxy, not from Graph. It may have passed the request on
+        # before failing (a 502 after the commit): on a publishing call the outcome is unknown.
+        kind = ErrorKind.UNKNOWN_OUTCOME if call.publishes else ErrorKind.PLATFORM_UNAVAILABLE
         return PublishError(
             kind,
             f"{call.endpoint}: HTTP {status} without a Graph error body: "
@@ -81,12 +89,16 @@ def graph_error(call: Call, response: httpx.Response) -> PublishError | None:
 def _envelope_error(call: Call, response: httpx.Response, err: dict[str, Any]) -> PublishError:
     code, subcode = _int(err.get("code")), _int(err.get("error_subcode"))
     kind = classify(code, subcode, err.get("is_transient") is True)
+    if kind is ErrorKind.UNKNOWN and response.status_code >= 500:
+        kind = ErrorKind.PLATFORM_UNAVAILABLE  # a code we do not know, on a server failure
+    if call.publishes and kind is ErrorKind.PLATFORM_UNAVAILABLE and code != FEED_LIMIT:
+        kind = ErrorKind.UNKNOWN_OUTCOME  # it may have been applied before failing
     message = str(err.get("message") or "")
     user_msg = err.get("error_user_msg")
     if user_msg and user_msg not in message:
         message = f"{message} ({user_msg})" if message else str(user_msg)
     wait = None
-    if kind in (ErrorKind.RATE_LIMITED, ErrorKind.PLATFORM_UNAVAILABLE):
+    if kind in (ErrorKind.RATE_LIMITED, ErrorKind.PLATFORM_UNAVAILABLE, ErrorKind.UNKNOWN_OUTCOME):
         wait = retry_after(response.headers)
     code_text = None if code is None else str(code) if subcode is None else f"{code}/{subcode}"
     return PublishError(

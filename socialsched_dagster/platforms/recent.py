@@ -36,10 +36,14 @@ def recent_items(
     lookback_s: float,
     pages: int = 2,
     per_page: int = 25,
+    since: int | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Items newest first, stopping at the first one older than `lookback_s`."""
+    """Items newest first, stopping at the first one older than `lookback_s`. `since` (Unix
+    time) asks Graph to leave older items out on its side, on edges that support it."""
     oldest = time.time() - lookback_s
     params: dict[str, Any] = {"fields": fields, "limit": per_page}
+    if since is not None:
+        params["since"] = since
     for _ in range(pages):
         body = graph.get(job, path, endpoint, params=params)
         data = body.get("data")

@@ -20,7 +20,7 @@ class JobContext:
     job: PublishJob
     account_status: str
     handle: str
-    token_version: object  # the token row's updated_at: tells a refresh it was already done
+    token_version: int | None  # changes only with the token: tells a refresh it was done
 
 
 def load_job(session: Session, cipher: TokenCipher, claim: Claim, platform: Platform) -> JobContext:
@@ -51,5 +51,5 @@ def load_job(session: Session, cipher: TokenCipher, claim: Claim, platform: Plat
         job=job,
         account_status=account.status,
         handle=account.handle,
-        token_version=token.updated_at if token else None,
+        token_version=token.version if token else None,
     )

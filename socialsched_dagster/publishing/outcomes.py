@@ -22,6 +22,7 @@ def published(external_id: str | None, *, reconciled: bool = False) -> Outcome:
         status=S.PUBLISHED,
         attempt_outcome="reconciled" if reconciled else "published",
         external_post_id=external_id,
+        maybe_sent=False,  # settled: it went out
     )
 
 
@@ -62,6 +63,7 @@ def undecided(now: datetime, attempts: int, detail: str, scale: float = 1.0) -> 
         error_kind=ErrorKind.UNKNOWN_OUTCOME.value,
         error_message=detail,
         next_attempt_at=now + timedelta(seconds=delay),
+        maybe_sent=True,  # whoever sends it next asks the platform first
     )
 
 

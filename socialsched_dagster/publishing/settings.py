@@ -21,6 +21,8 @@ class PublishSettings:
     idle_exit_s: float = 30.0
     # Past due by more than this, a target is `missed` and only a backfill sends it.
     stale_after_s: float = 2 * 3600.0
+    # Unexpected exceptions (bugs, bad data) on one target before it is `failed`.
+    max_crashes: int = 3
     # Multiplies our own retry back-off (never the platform's Retry-After): < 1 in drills.
     retry_scale: float = 1.0
 

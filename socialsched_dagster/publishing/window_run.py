@@ -14,21 +14,35 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from ..domain.platforms import Platform
 from ..platforms.base import PlatformClient
+from ..platforms.http import redact
 from ..security.token_cipher import TokenCipher
 from ..store import run_heartbeats as heartbeats
 from ..store.database import Database
 from ..store.due import next_ready_in_window
 from ..store.models import utcnow
-from ..store.publishing import Claim, Window, claim, release, renew_leases
+from ..store.publishing import Claim, Window, claim, record_crash, release, renew_leases
 from ..tokens.refresher import TokenRefresher
 from .settings import PublishSettings
 from .summary import RunSummary
 from .worker import TargetPublisher, TargetResult
 
 log = logging.getLogger(__name__)
+CRASH_RETRY_S = 60.0  # before the next try of a target that hit an unexpected exception
+
+
+def _call_budget_s(client: PlatformClient) -> float:
+    """The longest one HTTP call of this client can take, from its timeouts."""
+    config = getattr(client, "config", None)
+    if config is None:
+        return 60.0
+    return (
+        config.pool_timeout_s + config.connect_timeout_s
+        + config.write_timeout_s + config.read_timeout_s
+    )  # fmt: skip
 
 
 @dataclass
@@ -84,10 +98,15 @@ class WindowRun:
         self.stop = stop or threading.Event()
         self.platform = Platform(window.platform)
         self.publisher = TargetPublisher(
-            db, cipher, client, self.platform, run_id, settings, refresher
-        )
+            db, cipher, client, self.platform, run_id, settings, refresher,
+            call_budget_s=_call_budget_s(client),
+            stopping_sends=lambda: self._renewal_failing.is_set(),
+        )  # fmt: skip
         self.board = _Board()
         self.summary = RunSummary()
+        # Set while lease renewals fail: the run then starts no new platform call (the fence
+        # would refuse most of them anyway, once the leases run out).
+        self._renewal_failing = threading.Event()
 
     def run(self) -> RunSummary:
         self._beat()  # the window is covered from now on, for as long as this run renews it
@@ -121,7 +140,9 @@ class WindowRun:
         return self.summary
 
     def _claim(self, limit: int) -> list[Claim]:
-        now = utcnow()
+        if self._renewal_failing.is_set():
+            return []  # cannot keep leases: take nothing new
+        now = self.db.now()
         claims = self.db.transaction(
             lambda s: claim(
                 s, self.window, run_id=self.run_id, now=now,
@@ -134,7 +155,7 @@ class WindowRun:
         return claims
 
     def _work(self, c: Claim) -> TargetResult | None:
-        wait = (c.ready_at - utcnow()).total_seconds()
+        wait = (c.ready_at - self.db.now()).total_seconds()
         if wait > 0 and self.stop.wait(wait):
             return None  # stopping: released by run()
         if self.stop.is_set():
@@ -142,12 +163,11 @@ class WindowRun:
         self.board.start(c.target_id)
         try:
             result = self.publisher.process(c, backfill=self.backfill)
-        except Exception:
-            # A bug or an unreachable database: leave the target claimed; its lease runs out
-            # and the next run reconciles it before sending anything.
+        except Exception as exc:
             log.exception("target %s: unexpected failure", c.target_id)
-            self.summary.add_crash(c.target_id)
-            return None
+            result = self._crashed(c, exc)
+            if result is None:
+                return None
         finally:
             self.board.done(c.target_id)
         self.summary.add(result)
@@ -158,12 +178,49 @@ class WindowRun:
                 log.exception("progress callback failed for target %s", c.target_id)
         return result
 
+    def _crashed(self, c: Claim, exc: Exception) -> TargetResult | None:
+        """A bug or bad data: counted on the target, retried a bounded number of times, then
+        failed with the exception's message; never a run that dies and is started again on the
+        same target every lease period. If even that cannot be written (the database is gone),
+        the target stays claimed: its lease runs out and the next run reconciles it."""
+        message = redact(f"{type(exc).__name__}: {exc}")[:500]
+        now = self.db_now_or_host()
+        retry_at = now + timedelta(seconds=CRASH_RETRY_S * self.settings.retry_scale)
+        try:
+            verdict = self.db.transaction(
+                lambda s: record_crash(
+                    s, c, self.run_id, message=message, now=now, retry_at=retry_at,
+                    max_crashes=self.settings.max_crashes,
+                ),
+                name="record crash",
+            )  # fmt: skip
+        except Exception:
+            log.exception("target %s: could not record the failure", c.target_id)
+            verdict = None
+        if verdict is None or not verdict.recorded:
+            self.summary.add_crash(c.target_id)
+            return None
+        result = TargetResult(
+            target_id=c.target_id, account="?", due_at=c.due_at, status=verdict.status.value,
+            attempt_outcome="crashed", attempts=c.attempts, finished_at=now,
+            error=message, recorded=True,
+        )  # fmt: skip
+        self.summary.add(result)
+        return result
+
+    def db_now_or_host(self):
+        try:
+            return self.db.now()
+        except Exception:
+            return utcnow()
+
     def _idle(self) -> bool:
-        now = utcnow()
+        now = self.db.now()
+        # A backfill sends stale targets too: their retries count as work left.
+        stale_before = self.window.start if self.backfill else now - self.settings.stale_after
         nxt = self.db.transaction(
             lambda s: next_ready_in_window(
-                s, self.window.platform, self.window.start, self.window.end,
-                now - self.settings.stale_after,
+                s, self.window.platform, self.window.start, self.window.end, stale_before
             ),
             name="next due",
         )  # fmt: skip
@@ -173,7 +230,7 @@ class WindowRun:
         if not target_ids:
             return
         released = self.db.transaction(
-            lambda s: release(s, self.run_id, target_ids, utcnow()), name="release"
+            lambda s: release(s, self.run_id, target_ids, self.db_now_or_host()), name="release"
         )
         self.summary.released += released
         log.info("released %d claimed target(s) that had not started", released)
@@ -205,12 +262,17 @@ class WindowRun:
                 log.exception("run heartbeat failed")
             ids = self.board.ids()
             if ids:
-                until = utcnow() + self.settings.lease
                 try:
+                    until = self.db.now() + self.settings.lease
                     self.db.transaction(
                         lambda s, ids=ids, until=until: renew_leases(s, self.run_id, ids, until),
                         name="renew leases",
                     )
-                except Exception:  # the next renewal may succeed; the lease has slack
-                    log.exception("lease renewal failed")
+                except Exception:
+                    # The leases have slack, but this run can no longer promise to hold them:
+                    # it starts no new call until a renewal succeeds again.
+                    log.exception("lease renewal failed; no new platform calls until it works")
+                    self._renewal_failing.set()
+                else:
+                    self._renewal_failing.clear()
         # Final renewal skipped: in-flight calls are recorded by their workers.

@@ -1,19 +1,28 @@
-"""Publishing one claimed target: reconcile if needed, prepare, persist, publish, record."""
+"""Publishing one claimed target: reconcile if needed, prepare, persist, publish, record.
+
+Order matters, and is the same for every platform:
+1. if an earlier attempt may have gone out (the durable marker, or a run that died holding the
+   target), ask the platform first: before deciding to hold, miss or send;
+2. hold (account not active) or miss (past the stale cutoff) only then;
+3. prepare (container, upload session), store its id, publish; right before every effectful
+   request the fence confirms this run still owns the target (see `_Attempt.fence`).
+"""
 
 from __future__ import annotations
 
 import logging
 import time
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ..domain.errors import ErrorKind, PublishError
 from ..domain.platforms import Platform
 from ..platforms.base import PlatformClient, Reconciled
+from ..resilience.backoff import max_attempts
 from ..security.token_cipher import TokenCipher, TokenKeyError
 from ..store.database import Database
-from ..store.models import utcnow
-from ..store.publishing import Claim, Outcome, record, save_container
+from ..store.models import PostTarget
+from ..store.publishing import Claim, Outcome, fence, record, save_container
 from ..store.tokens import require_reauth
 from ..tokens.refresher import TokenRefresher
 from . import outcomes
@@ -21,6 +30,8 @@ from .jobs import JobContext, load_job
 from .settings import PublishSettings
 
 log = logging.getLogger(__name__)
+# Lease a fence must find left, against the error of each process's estimate of the DB clock.
+FENCE_MARGIN = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
@@ -41,7 +52,49 @@ class TargetResult:
 
 
 class LeaseLost(RuntimeError):
-    """Another run owns the target now; this one must not call the platform for it."""
+    """Another run owns the target now (or this run cannot prove it still does); it must not
+    call the platform for it."""
+
+
+class _Attempt:
+    """One attempt's view of the "may have been sent" marker, and its fence.
+
+    `maybe_sent` starts as the claim found it; a reconcile that finds the post certainly not
+    published clears it; the fence sets it (durably, before the request leaves) for a request
+    that can make the post public. An error answer then tells whether it stays set.
+    """
+
+    def __init__(self, publisher: TargetPublisher, claim: Claim):
+        self.publisher, self.claim = publisher, claim
+        self.maybe_sent = claim.maybe_sent
+        self.fenced = False  # a publishing request was let through in this attempt
+
+    def fence(self, publishes: bool) -> None:
+        p, db = self.publisher, self.publisher.db
+        if p.stopping_sends():
+            raise LeaseLost("the run's lease renewal is failing; not sending")
+        now = db.now()
+        try:
+            owned = db.transaction(
+                lambda s: fence(
+                    s, self.claim.target_id, p.run_id, now=now,
+                    hold_until=now + p.call_lease, min_left=FENCE_MARGIN, publishes=publishes,
+                ),
+                name="fence",
+            )  # fmt: skip
+        except Exception as exc:  # cannot prove ownership: do not send
+            raise LeaseLost(f"could not confirm the lease before sending: {exc}") from exc
+        if not owned:
+            raise LeaseLost("lease lost or about to run out before an irrevocable call")
+        if publishes:
+            self.maybe_sent, self.fenced = True, True
+
+    def after_error(self, error: PublishError) -> bool:
+        """The marker after `error`: an answer that may mean it went out keeps it; a definite
+        refusal of the publishing request clears it (the request had no effect)."""
+        if error.kind in (ErrorKind.UNKNOWN_OUTCOME, ErrorKind.DUPLICATE):
+            return self.maybe_sent
+        return False if self.fenced else self.maybe_sent
 
 
 class TargetPublisher:
@@ -54,30 +107,38 @@ class TargetPublisher:
         run_id: str,
         settings: PublishSettings,
         refresher: TokenRefresher | None = None,
+        *,
+        call_budget_s: float = 60.0,
+        stopping_sends=lambda: False,
     ):
         self.db, self.cipher, self.client = db, cipher, client
         self.refresher = refresher
         self.platform, self.run_id, self.settings = platform, run_id, settings
         self._scale = settings.retry_scale
+        # A fence leaves the lease long enough for the slowest call to finish (its timeouts).
+        self.call_lease = timedelta(seconds=max(settings.lease_s, call_budget_s + 5))
+        self.stopping_sends = stopping_sends
 
     def process(self, claim: Claim, *, backfill: bool) -> TargetResult:
-        started = utcnow()
+        started = self.db.now()
         context: JobContext | None = None
+        attempt = _Attempt(self, claim)
         try:
             context = self._load(claim)
         except TokenKeyError as unreadable:
             # The key that encrypted this token is gone: no retry can help, a person must
             # reconnect the account (or restore the key). Hold the post instead of looping.
-            return self._record(claim, None, outcomes.held_for_reauth(str(unreadable)), started)
+            outcome = outcomes.held_for_reauth(str(unreadable))
+            return self._record(claim, None, outcome, started)
         try:
             try:
-                outcome = self._publish(claim, context, backfill)
+                outcome = self._publish(claim, context, backfill, attempt)
             except PublishError as error:
                 if error.kind is not ErrorKind.AUTH_EXPIRED or self.refresher is None:
                     raise
-                outcome = self._refresh_and_retry(claim, context, backfill, error)
+                outcome = self._refresh_and_retry(claim, context, backfill, attempt, error, started)
         except PublishError as error:
-            outcome = self._after_error(claim, context, error)
+            outcome = self._after_error(claim, context, error, attempt)
         except LeaseLost as lost:
             # Nothing was sent and nothing may be written: the new owner decides.
             log.warning("target %s: %s", claim.target_id, lost)
@@ -91,34 +152,68 @@ class TargetPublisher:
             read_only=True,
         )
 
-    def _refresh_and_retry(self, claim, context, backfill, error: PublishError) -> Outcome:
-        """The token was refused: refresh it once (or take the one another run just got) and
-        try this target once more. A second refusal propagates and holds the target: never a
-        loop of refreshes."""
-        result = self.refresher.refresh(claim.account_id, after_auth_error_on=context.token_version)
+    def _refresh_and_retry(
+        self, claim, context, backfill, attempt: _Attempt, error: PublishError, seen_at
+    ) -> Outcome:
+        """The token was refused: refresh it once (or take the one another worker just got)
+        and try this target once more. A second refusal retries later, never a loop of
+        refreshes, and never holds the account on its own: only a refresh the platform
+        refuses for good does that."""
+        result = self.refresher.refresh(
+            claim.account_id, after_auth_error_on=context.token_version, seen_at=seen_at
+        )
         if result.outcome == "failed_permanent":
-            return outcomes.held_for_reauth(result.message)
+            # The platform's own words first: they say why the token died.
+            message = f"{error.message} (refresh: {result.message})"
+            return replace(outcomes.held_for_reauth(message), maybe_sent=attempt.after_error(error))
         if result.outcome == "failed_transient":
+            if claim.attempts >= max_attempts(ErrorKind.NETWORK):
+                # Refused again and again and never renewed: a person must look at it.
+                message = f"token refused and not renewed in {claim.attempts} attempts: "
+                return replace(
+                    outcomes.held_for_reauth(message + result.message),
+                    maybe_sent=attempt.after_error(error),
+                )
             refused = PublishError(
-                ErrorKind.AUTH_EXPIRED, f"token refresh failed: {result.message}"
+                ErrorKind.AUTH_EXPIRED, f"token refresh failed for now: {result.message}"
             )
-            return outcomes.retry_later(refused, claim.attempts, utcnow(), self._scale)
+            return replace(
+                outcomes.retry_later(refused, claim.attempts, self.db.now(), self._scale),
+                maybe_sent=attempt.after_error(error),
+            )
         log.info("target %s: token refreshed after %s; retrying once", claim.target_id, error.code)
+        attempt.maybe_sent, attempt.fenced = attempt.after_error(error), False
         fresh = self._load(replace(claim, container_id=self._current_container(claim)))
-        return self._publish(replace(claim, needs_reconcile=False), fresh, backfill)
+        retry_claim = replace(claim, needs_reconcile=attempt.maybe_sent)
+        try:
+            return self._publish(retry_claim, fresh, backfill, attempt)
+        except PublishError as again:
+            if again.kind is not ErrorKind.AUTH_EXPIRED:
+                raise
+            # Refused with a token that was just refreshed (or that another worker refreshed):
+            # likely a token the platform has not propagated yet. Later, not held.
+            return replace(
+                outcomes.retry_later(again, claim.attempts, self.db.now(), self._scale),
+                maybe_sent=attempt.after_error(again),
+            )
 
-    def _publish(self, claim: Claim, context: JobContext, backfill: bool) -> Outcome:
-        if context.account_status != "active":
-            return outcomes.held_for_account(context.account_status)
-        job = context.job
+    def _publish(
+        self, claim: Claim, context: JobContext, backfill: bool, attempt: _Attempt
+    ) -> Outcome:
+        job = replace(context.job, fence=attempt.fence)
         if claim.needs_reconcile:
-            verdict, container_usable = self._reconcile(job, claim.container_id)
+            verdict, container_usable = self._reconcile(job, claim.container_id, attempt)
             if verdict is not None:
+                # Published, or still unknown. Unknown and the account inactive or the post
+                # stale: hold or miss it, the marker kept, so whoever sends it asks first.
+                if verdict.status is not outcomes.S.PUBLISHED:
+                    verdict = self._hold_or_miss(claim, context, backfill, attempt) or verdict
                 return verdict
             if not container_usable:
                 job = replace(job, container_id=None)
-        if not backfill and claim.due_at < utcnow() - self.settings.stale_after:
-            return outcomes.missed(self.settings.stale_after)
+        decided = self._hold_or_miss(claim, context, backfill, attempt)
+        if decided is not None:
+            return decided
         container = job.container_id
         if container is None:
             container = self.client.prepare(job)
@@ -132,45 +227,75 @@ class TargetPublisher:
         external_id = self.client.publish(job, container)
         return outcomes.published(external_id)
 
-    def _reconcile(self, job, container_id) -> tuple[Outcome | None, bool]:
+    def _hold_or_miss(self, claim, context, backfill, attempt: _Attempt) -> Outcome | None:
+        if context.account_status != "active":
+            return replace(
+                outcomes.held_for_account(context.account_status), maybe_sent=attempt.maybe_sent
+            )
+        if not backfill and claim.due_at < self.db.now() - self.settings.stale_after:
+            return replace(
+                outcomes.missed(self.settings.stale_after), maybe_sent=attempt.maybe_sent
+            )
+        return None
+
+    def _reconcile(self, job, container_id, attempt: _Attempt) -> tuple[Outcome | None, bool]:
         """An earlier attempt may have gone out. Returns (outcome, container usable): the
         outcome if it went out or we cannot tell; None if it certainly did not, in which case
         publishing may proceed (with the same container, if still usable)."""
+        now = self.db.now()
         try:
             result = self.client.reconcile(job, container_id)
         except PublishError as error:
-            return outcomes.undecided(utcnow(), 1, f"reconcile failed: {error}", self._scale), True
+            detail = f"may have been sent; reconcile failed: {error}"
+            return outcomes.undecided(now, 1, detail, self._scale), True
         if result.state is Reconciled.PUBLISHED:
             return outcomes.published(result.external_id, reconciled=True), True
         if result.state is Reconciled.UNKNOWN:
-            return outcomes.undecided(
-                utcnow(), 1, result.detail or "outcome still unknown", self._scale
-            ), True
+            detail = f"may have been sent; {result.detail or 'the platform cannot tell yet'}"
+            return outcomes.undecided(now, 1, detail, self._scale), True
+        attempt.maybe_sent = False  # the platform says it is not there: settled
         return None, result.container_usable
 
-    def _after_error(self, claim: Claim, context: JobContext | None, error: PublishError):
+    def _after_error(
+        self, claim: Claim, context: JobContext | None, error: PublishError, attempt: _Attempt
+    ) -> Outcome:
+        maybe_sent = attempt.after_error(error)
         if context is not None and error.kind in (ErrorKind.UNKNOWN_OUTCOME, ErrorKind.DUPLICATE):
             # The request may have been applied (or the platform says it was): ask, don't guess.
             time.sleep(0.2)
-            job = context.job
+            job = replace(context.job, fence=attempt.fence)
             container = self._current_container(claim) or job.container_id
-            verdict, _usable = self._reconcile(job, container)
+            verdict, _usable = self._reconcile(job, container, attempt)
             if verdict is not None:
-                return verdict
-            if error.kind is ErrorKind.DUPLICATE:
-                return outcomes.after_error(error, claim.attempts, utcnow(), self._scale)
+                return verdict  # published, or undecided with the marker kept
             # Not visible on the platform yet. It may still appear (a feed can lag the write),
-            # so the retry keeps unknown_outcome and asks the platform again before sending.
-        return outcomes.after_error(error, claim.attempts, utcnow(), self._scale)
+            # so the marker stays and the retry asks the platform again before sending.
+        outcome = outcomes.after_error(error, claim.attempts, self.db.now(), self._scale)
+        outcome = replace(outcome, maybe_sent=maybe_sent if context is not None else None)
+        return self._note_stale_postponement(claim, outcome)
+
+    def _note_stale_postponement(self, claim: Claim, outcome: Outcome) -> Outcome:
+        """A retry the platform pushes past the stale cutoff will be missed: say so now."""
+        at = outcome.next_attempt_at
+        cutoff = claim.due_at + self.settings.stale_after
+        if outcome.status is not outcomes.S.SCHEDULED or at is None or at <= cutoff:
+            return outcome
+        message = (
+            f"{outcome.error_message} -- postponed until {at:%Y-%m-%d %H:%M} UTC, past the "
+            f"stale cutoff ({cutoff:%H:%M} UTC): it will be missed unless re-published with "
+            "`socialsched posts retry` or a backfill"
+        )
+        return replace(outcome, error_message=message)
 
     def _current_container(self, claim: Claim) -> str | None:
-        from ..store.models import PostTarget
-
-        with self.db.session() as s:
-            return s.get(PostTarget, claim.target_id).container_id
+        return self.db.transaction(
+            lambda s: s.get(PostTarget, claim.target_id).container_id,
+            name="read container",
+            read_only=True,
+        )
 
     def _record(self, claim, context, outcome: Outcome, started: datetime) -> TargetResult:
-        finished = utcnow()
+        finished = self.db.now()
         latency = int((finished - started).total_seconds() * 1000)
         owned = self.db.transaction(
             lambda s: record(
@@ -183,7 +308,12 @@ class TargetPublisher:
             log.warning(
                 "target %s: lease lost before recording %s", claim.target_id, outcome.status
             )
-        if outcome.status is outcomes.S.HELD and context and context.account_status == "active":
+        if (
+            outcome.status is outcomes.S.HELD
+            and outcome.error_kind == ErrorKind.AUTH_EXPIRED.value
+            and context
+            and context.account_status == "active"
+        ):
             # Holds the account's other scheduled targets too (a no-op if a refresh did it).
             self.db.transaction(
                 lambda s: require_reauth(
@@ -201,7 +331,7 @@ class TargetPublisher:
             status=outcome.status.value,
             attempt_outcome=outcome.attempt_outcome,
             attempts=claim.attempts,
-            finished_at=finished or utcnow(),
+            finished_at=finished or self.db.now(),
             error=outcome.error_message,
             recorded=recorded,
         )

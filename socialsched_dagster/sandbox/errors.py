@@ -80,6 +80,26 @@ def meta_transient(status: int = 500) -> Response:
     )
 
 
+def meta_injected(status: int, envelope: dict[str, Any] | bool) -> Response:
+    """An injected failure shaped as a fault asked (faults.py): a Graph envelope, or none."""
+    if envelope is False:
+        return bare_server_error(status)
+    return meta_error(
+        envelope["code"],
+        envelope.get("message") or "An unknown error has occurred.",
+        subcode=envelope.get("subcode"),
+        error_type=envelope.get("type", "OAuthException"),
+        transient=bool(envelope.get("transient", False)),
+        status=status,
+    )
+
+
+def bare_server_error(status: int) -> Response:
+    """What a proxy or load balancer in front of the platform answers: HTML, no error body."""
+    body = f"<html><body><h1>{status} Server Error</h1></body></html>".encode()
+    return Response(body, status_code=status, media_type="text/html")
+
+
 THROTTLES = {
     "app": (4, "(#4) Application request limit reached"),
     "pages": (32, "(#32) Page request limit reached"),

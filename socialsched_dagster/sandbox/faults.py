@@ -3,6 +3,12 @@
 A POST merges into the current config (top-level keys replace, `error_rates` merges per
 endpoint, a null value removes a key); DELETE returns to the baseline the server started with.
 Endpoint names are validated so that a typo in a drill fails loudly instead of injecting nothing.
+
+An error rate answers the platform's own transient error by default; on Graph endpoints it can
+name the envelope instead (`"envelope": {"code": 1, "transient": false}`), or `"envelope": false`
+for a bare 5xx with no Graph body, as a proxy in front of Graph sends. `drop_after_commit` with
+`"published_only": true` drops only answers to requests that made a post public, whichever
+endpoint that was (the drill "the publishing call's answer is lost", whatever the protocol).
 """
 
 from __future__ import annotations
@@ -23,11 +29,16 @@ ENDPOINTS = frozenset(
         "fb_feed",
         "fb_photos",
         "fb_videos",
-        "fb_feed_list",
+        "fb_feed_list",  # GET /{page}/feed and /{page}/posts
+        "fb_publish",  # POST /{post-id} is_published=true, POST /{video-id} published=true
+        "fb_post_read",  # GET /{post-id}, /{video-id}, /{photo-id}
+        "fb_videos_list",
         "graph_node",  # GET /me, GET /{account-id}, unsupported Graph paths
         "yt_session",
         "yt_upload",
         "yt_videos_list",
+        "yt_channels",
+        "yt_playlist_items",
         "token_ig",
         "token_fb",
         "token_google",
@@ -41,6 +52,8 @@ DEFAULTS: dict[str, Any] = {
     "storm_429": None,
     "drop_after_commit": None,
     "malformed": None,
+    # The handler commits, then the answer is a 5xx with the platform's own error body.
+    "error_after_commit": None,
     "video_processing_seconds": 2.0,
     "drop_hold_seconds": None,  # None: the setting's value
     "down": False,
@@ -59,6 +72,32 @@ def _endpoints(value: Any) -> str | frozenset[str]:
 
 def _matches(endpoints: str | frozenset[str], endpoint: str) -> bool:
     return endpoints == "*" or endpoint in endpoints
+
+
+GRAPH_PREFIXES = ("ig_", "fb_", "graph_", "token_ig", "token_fb")
+ENVELOPE_KEYS = frozenset({"code", "subcode", "transient", "message", "type"})
+
+
+def _envelope(endpoint: str, value: Any) -> dict[str, Any] | bool:
+    """False: a bare body; a dict: the Graph error envelope's fields."""
+    if value is False:
+        return False
+    if not isinstance(value, dict) or "code" not in value:
+        raise ValueError("envelope must be false or an object with at least a code")
+    if endpoint != "*" and not endpoint.startswith(GRAPH_PREFIXES):
+        raise ValueError(f"a Graph error envelope makes no sense on {endpoint}")
+    unknown = sorted(set(value) - ENVELOPE_KEYS)
+    if unknown:
+        raise ValueError(f"unknown envelope field(s): {', '.join(unknown)}")
+    return {**value, "code": int(value["code"])}
+
+
+def made_public(ledger: Any, mark: int, endpoint: str, target: str | None) -> bool:
+    """Whether this request (its endpoint and target header) added a ledger entry after `mark`:
+    other requests may commit while it awaits, so the ledger's length alone would not say."""
+    return any(
+        e["endpoint"] == endpoint and e.get("target") == target for e in ledger.entries[mark:]
+    )
 
 
 class Faults:
@@ -89,7 +128,7 @@ class Faults:
                     "endpoints": _endpoints(value.get("endpoints")),
                     "until": self.clock.now() + float(value.get("seconds", 60)),
                 }
-            elif key in ("drop_after_commit", "malformed"):
+            elif key in ("drop_after_commit", "malformed", "error_after_commit"):
                 count, rate = value.get("count"), value.get("rate")
                 if count is None and rate is None:
                     count = 1
@@ -98,6 +137,10 @@ class Faults:
                     "count": None if count is None else int(count),
                     "rate": None if rate is None else float(rate),
                 }
+                if key == "error_after_commit":
+                    new[key]["status"] = int(value.get("status", 503))
+                if key == "drop_after_commit" and value.get("published_only"):
+                    new[key]["published_only"] = True
             elif key == "down":
                 new[key] = bool(value)
             else:
@@ -119,11 +162,13 @@ class Faults:
                 "rate": float(spec.get("rate", 1.0)),
                 "status": int(spec.get("status", 500)),
             }
+            if "envelope" in spec:
+                out[name]["envelope"] = _envelope(name, spec["envelope"])
         return out
 
     def snapshot(self) -> dict[str, Any]:
         out = copy.deepcopy(self.config)
-        for key in ("storm_429", "drop_after_commit", "malformed"):
+        for key in ("storm_429", "drop_after_commit", "malformed", "error_after_commit"):
             if out[key] and isinstance(out[key]["endpoints"], frozenset):
                 out[key]["endpoints"] = sorted(out[key]["endpoints"])
         if out["storm_429"]:
@@ -162,11 +207,20 @@ class Faults:
             return spec["status"]
         return None
 
-    def take(self, kind: str, endpoint: str) -> bool:
-        """Consume one `drop_after_commit` / `malformed` occurrence if it applies to endpoint."""
+    def error_envelope(self, endpoint: str) -> dict[str, Any] | bool | None:
+        """The envelope an injected error on `endpoint` answers with (None: the default)."""
+        rates = self.config["error_rates"]
+        spec = rates.get(endpoint) or rates.get("*") or {}
+        return spec.get("envelope")
+
+    def take(self, kind: str, endpoint: str, published: bool = False) -> bool:
+        """Consume one `drop_after_commit` / `malformed` / `error_after_commit` occurrence if
+        it applies to endpoint."""
         spec = self.config[kind]
         if not spec or not _matches(spec["endpoints"], endpoint):
             return False
+        if spec.get("published_only") and not published:
+            return False  # `published`: the request made a post public (made_public below)
         if spec["count"] is not None:
             if spec["count"] <= 0:
                 return False

@@ -41,6 +41,10 @@ class GraphCall:
 
 
 def _text(value: Any) -> str:
+    if isinstance(value, dict) or (
+        isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value)
+    ):
+        return json.dumps(value)  # structured values (attached_media) stay JSON for Graph
     if isinstance(value, list):
         return ",".join(str(v) for v in value)
     if isinstance(value, bool):

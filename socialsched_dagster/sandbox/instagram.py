@@ -98,9 +98,14 @@ def publish(call: GraphCall) -> Response:
             user_msg="This media container has already been published.",
         )
     if code == "EXPIRED":
-        return errors.meta_invalid_param(
+        # Instagram's error-code table: HTTP 400, code -2, subcode 2207020 ("generate a new
+        # container ID and use it to try again").
+        return errors.meta_error(
+            -2,
             "The media you are trying to access has expired. Please try to upload again.",
             subcode=2207020,
+            user_title="Media expired",
+            user_msg="The media you are trying to access has expired. Please try to upload again.",
         )
     if code == "ERROR":
         return errors.meta_error(

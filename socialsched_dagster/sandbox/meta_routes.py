@@ -2,6 +2,8 @@
 
 The endpoint name (used by faults and stats) is decided from the path before anything else, so
 a fault can hit a request that would have failed validation anyway, as on the real platform.
+A node that is a Page post (`<page>_<n>`) or any Facebook object the sandbox holds is read with
+`fb_post_read` and published with `fb_publish`.
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import errors, facebook, instagram
+from . import errors, facebook, fb_reads, instagram
 from .graph import GraphCall, finish, open_call
 from .pipeline import META, guarded
 from .token_routes import fb_exchange, ig_refresh
 
 VERSION = re.compile(r"^v\d+\.\d+$")
+PAGE_POST = re.compile(r"^\d+_\d+$")
 # Instagram endpoints take Instagram Login tokens and (as with Facebook Login) Facebook tokens
 # of the same account id; Page endpoints take Facebook tokens only.
 IG = ("instagram", "facebook")
@@ -35,9 +38,11 @@ EDGES: dict[tuple[str, str], tuple[str, tuple[str, ...], Callable[[GraphCall], R
         instagram.publishing_limit,
     ),
     ("POST", "feed"): ("fb_feed", FB, facebook.feed),
-    ("GET", "feed"): ("fb_feed_list", FB, facebook.feed_list),
+    ("GET", "feed"): ("fb_feed_list", FB, fb_reads.feed_list),
+    ("GET", "posts"): ("fb_feed_list", FB, fb_reads.feed_list),  # the Page's own posts
     ("POST", "photos"): ("fb_photos", FB, facebook.photos),
     ("POST", "videos"): ("fb_videos", FB, facebook.videos),
+    ("GET", "videos"): ("fb_videos_list", FB, fb_reads.videos_list),
 }
 
 
@@ -79,6 +84,8 @@ async def node_route(request: Request) -> Response:
             return finish(call, instagram.container_status(call, container))
 
         return await guarded(request, "ig_container_status", META, status)
+    if PAGE_POST.match(node) or _facebook_object(request.app.state.sandbox, node):
+        return await _fb_node(request, node)
 
     async def describe(req: Request) -> Response:
         if req.method != "GET":
@@ -94,6 +101,24 @@ async def node_route(request: Request) -> Response:
         return finish(call, errors.json_response(body))
 
     return await guarded(request, "graph_node", META, describe)
+
+
+def _facebook_object(state, node: str) -> bool:
+    return node in state.fb_objects or fb_reads.lookup(state, node) is not None
+
+
+async def _fb_node(request: Request, node: str) -> Response:
+    """Read a Page post, photo or video, or publish one created unpublished."""
+    posting = request.method == "POST"
+    endpoint = "fb_publish" if posting else "fb_post_read"
+    handler = facebook.publish if posting else fb_reads.read
+
+    async def run(req: Request) -> Response:
+        # The object's page is checked by the handler: an id of another page does not exist.
+        call = await open_call(req, endpoint, FB, None)
+        return call if isinstance(call, Response) else finish(call, handler(call, node))
+
+    return await guarded(request, endpoint, META, run)
 
 
 async def _unsupported(request: Request, node: str) -> Response:

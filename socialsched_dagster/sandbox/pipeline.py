@@ -1,14 +1,16 @@
 """The fault pipeline every platform request passes through, in the order a real outage bites:
 
-latency -> `down` -> 429 storm -> injected 5xx -> malformed 200 -> the real handler -> response
-lost after commit. Injected failures happen BEFORE the handler, so nothing is committed; a
-dropped response happens AFTER it, so the effect is committed and only the answer is lost.
+latency -> `down` -> 429 storm -> injected 5xx -> malformed 200 -> the real handler -> 5xx after
+commit -> response lost after commit. Injected failures happen BEFORE the handler, so nothing is
+committed; the last two happen AFTER it, so the effect is committed and only the answer is wrong
+(a real backend can fail between storing the effect and answering) or lost.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import email.utils
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -18,6 +20,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from . import errors
+from .faults import made_public
 from .usage import buc_header
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -78,6 +81,16 @@ GOOGLE_OAUTH = Family(
 
 
 async def guarded(request: Request, endpoint: str, family: Family, handler: Handler) -> Response:
+    response = await _answer(request, endpoint, family, handler)
+    if not isinstance(response, LostResponse):
+        # A real server's Date is its own clock, the one its timestamps use: the sandbox's,
+        # which tests move (uvicorn's own Date header is off).
+        now = request.app.state.sandbox.now()
+        response.headers["date"] = email.utils.formatdate(now, usegmt=True)
+    return response
+
+
+async def _answer(request: Request, endpoint: str, family: Family, handler: Handler) -> Response:
     state = request.app.state.sandbox
     stats, faults = state.stats, state.faults
     stats.requests[endpoint] += 1
@@ -94,13 +107,23 @@ async def guarded(request: Request, endpoint: str, family: Family, handler: Hand
     status = faults.error_status(endpoint)
     if status is not None:
         stats.errors_injected[endpoint] += 1
-        return family.server_error(status)
+        envelope = faults.error_envelope(endpoint)
+        return (
+            family.server_error(status)
+            if envelope is None
+            else errors.meta_injected(status, envelope)
+        )
     if faults.take("malformed", endpoint):
         stats.malformed[endpoint] += 1
         state.malformed_seq += 1
         return errors.malformed(state.malformed_seq)
+    mark = len(state.ledger)
     response = await handler(request)
-    if response.status_code < 400 and faults.take("drop_after_commit", endpoint):
+    if response.status_code < 400 and faults.take("error_after_commit", endpoint):
+        stats.errors_injected[endpoint] += 1
+        return family.server_error(faults.config["error_after_commit"]["status"])
+    public = made_public(state.ledger, mark, endpoint, request.headers.get("x-socialsched-target"))
+    if response.status_code < 400 and faults.take("drop_after_commit", endpoint, public):
         stats.dropped[endpoint] += 1
         hold = faults.config["drop_hold_seconds"]
         hold = state.settings.drop_hold_seconds if hold is None else hold

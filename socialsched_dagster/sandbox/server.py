@@ -38,6 +38,7 @@ def build_server(host: str, port: int, settings: SandboxSettings) -> uvicorn.Ser
         log_level="warning",
         access_log=False,
         server_header=False,
+        date_header=False,  # platform answers carry the sandbox clock's Date (pipeline.py)
         backlog=4096,
         timeout_keep_alive=30,
         timeout_graceful_shutdown=1,  # held (lost) responses must not delay a stop

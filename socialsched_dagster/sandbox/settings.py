@@ -57,6 +57,8 @@ class SandboxSettings:
     yt_upload_cost: int = 1600
     yt_list_cost: int = 1
     yt_chunk_multiple: int = 256 * 1024
+    # A resumable upload session lives about a week, then answers 404 (completed or not).
+    yt_session_ttl_seconds: int = 7 * 86400
 
     # What a lost response does after its hold: "abort" closes the connection, "502" answers.
     drop_hold_seconds: float = 30.0

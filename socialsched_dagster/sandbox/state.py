@@ -13,6 +13,7 @@ from typing import Any
 
 from .clock import Clock
 from .faults import Faults
+from .fb_objects import FbObject
 from .journal import Journal
 from .ledger import Ledger
 from .settings import SandboxSettings
@@ -74,6 +75,7 @@ class SandboxState:
         self.containers: dict[str, Container] = {}
         self.sessions: dict[str, UploadSession] = {}
         self.videos: dict[str, UploadSession] = {}
+        self.fb_objects: dict[str, FbObject] = {}  # unpublished Page posts, photos, videos
         self.revoked: dict[tuple[str, str], float] = {}
         self.graph_usage = GraphUsage(s)
         self.yt_quota = YouTubeQuota(s.yt_quota_units_per_day)
@@ -127,6 +129,10 @@ class SandboxState:
         self.journal.append({"t": "session", **event})
         self.sessions[s.id] = s
 
+    def add_fb_object(self, o: FbObject) -> None:
+        self.journal.append({"t": "fb_object", **dataclasses.asdict(o)})
+        self.fb_objects[o.id] = o
+
     def ig_window(self, account: str) -> Window:
         w = self.ig_publishes.get(account)
         if w is None:
@@ -167,3 +173,5 @@ class SandboxState:
                 self.yt_quota.force(self.settings.yt_upload_cost, event["created_at"], now)
             elif kind == "ledger":
                 self._apply_ledger(event)
+            elif kind == "fb_object":
+                self.fb_objects[event["id"]] = FbObject(**event)

@@ -1,6 +1,9 @@
-"""YouTube Data API v3: resumable upload (session, chunks, status query) and videos.list.
+"""YouTube Data API v3: resumable upload (session, chunks, status query), videos.list and the
+channel's uploads (channels.list, playlistItems.list).
 
-Only byte COUNTS are kept, never the bytes, so a benchmark can upload gigabytes.
+Only byte COUNTS are kept, never the bytes, so a benchmark can upload gigabytes. A session lives
+`yt_session_ttl_seconds` (about a week, as Google's resumable sessions do) by the sandbox clock;
+after that it answers 404 like an unknown one, whether or not its upload completed.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from . import errors
 from .graph import TARGET_HEADER
 from .pipeline import GOOGLE_API, guarded
 from .state import SandboxState, UploadSession
+from .youtube_uploads import channels_list, playlist_items
 from .youtube_videos import bearer_account, quota_exceeded, video_resource, videos_list
 
 UPLOAD_PATH = "/upload/youtube/v3/videos"
@@ -103,7 +107,7 @@ def _progress(session: UploadSession) -> Response:
 async def _upload(request: Request) -> Response:
     state = _state(request)
     session = state.sessions.get(request.query_params.get("upload_id", ""))
-    if session is None:
+    if session is None or state.now() - session.created_at >= state.settings.yt_session_ttl_seconds:
         return errors.google_error(404, "notFound", "The upload session was not found.")
     header = request.headers.get("content-range", "").strip()
     if QUERY_RANGE.match(header):
@@ -167,7 +171,17 @@ async def videos_route(request: Request) -> Response:
     return await guarded(request, "yt_videos_list", GOOGLE_API, videos_list)
 
 
+async def channels_route(request: Request) -> Response:
+    return await guarded(request, "yt_channels", GOOGLE_API, channels_list)
+
+
+async def playlist_items_route(request: Request) -> Response:
+    return await guarded(request, "yt_playlist_items", GOOGLE_API, playlist_items)
+
+
 ROUTES = [
     Route(UPLOAD_PATH, upload_route, methods=["POST", "PUT"]),
     Route("/youtube/v3/videos", videos_route, methods=["GET"]),
+    Route("/youtube/v3/channels", channels_route, methods=["GET"]),
+    Route("/youtube/v3/playlistItems", playlist_items_route, methods=["GET"]),
 ]

@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..domain.platforms import Platform
 from ..domain.states import AccountStatus, TargetStatus
 from ..security.token_cipher import TokenCipher
 from .models import Account, OAuthToken, PostTarget, utcnow
+from .tokens import release_held
+from .transitions import move
 
 
 class AccountError(ValueError):
@@ -130,18 +132,32 @@ def disable_account(session: Session, ref: AccountRef) -> int:
     account = get_account(session, ref)
     account.status = AccountStatus.DISABLED.value
     held = session.execute(
-        update(PostTarget)
-        .where(
-            PostTarget.account_id == account.id,
-            PostTarget.status == TargetStatus.SCHEDULED.value,
+        move(
+            TargetStatus.HELD, from_=[TargetStatus.SCHEDULED],
+            where=[PostTarget.account_id == account.id],
+            error_message="account disabled", updated_at=utcnow(),
         )
-        .values(
-            status=TargetStatus.HELD.value,
-            error_message="account disabled",
-            updated_at=utcnow(),
-        )
-    )
+    )  # fmt: skip
     return held.rowcount or 0
+
+
+def enable_account(
+    session: Session, ref: AccountRef, *, now: datetime, stale_before: datetime
+) -> tuple[int, int]:
+    """Undo `disable`: the account is active again and its held targets are released (stale
+    ones become missed). Returns (released, missed). An account waiting for re-authorisation
+    is not enabled: it needs a new token (`accounts reconnect`)."""
+    account = get_account(session, ref)
+    if account.status == AccountStatus.REAUTH_REQUIRED.value:
+        raise AccountError(
+            f"{ref} needs re-authorisation, not enabling: connect it again with "
+            f"`socialsched accounts reconnect {ref}`"
+        )
+    if account.status == AccountStatus.ACTIVE.value:
+        raise AccountError(f"{ref} is already active; nothing to enable")
+    account.status = AccountStatus.ACTIVE.value
+    account.updated_at = now
+    return release_held(session, account.id, now=now, stale_before=stale_before)
 
 
 def accounts_by_ref(session: Session) -> dict[str, Account]:

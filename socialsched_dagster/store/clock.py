@@ -41,19 +41,14 @@ def host_now() -> datetime:
     return datetime.now(UTC) + _HOST_OFFSET
 
 
-def _server_time_sql(dialect: str) -> str:
-    if dialect == "postgresql":
-        # clock_timestamp(), not now(): now() is the start of the transaction.
-        return "SELECT clock_timestamp() AT TIME ZONE 'UTC'"
-    # SQLite lives on this host, so its clock is this machine's real clock.
-    return "SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')"
-
-
 def read_server_time(engine: Engine) -> datetime:
+    if engine.dialect.name == "sqlite":
+        # SQLite lives on this machine: its clock is this machine's real clock. (Asking it
+        # would also open a second connection, which waits on a caller's write lock.)
+        return datetime.now(UTC)
     with engine.connect() as conn:
-        value = conn.execute(text(_server_time_sql(engine.dialect.name))).scalar_one()
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
+        # clock_timestamp(), not now(): now() is the start of the transaction.
+        value = conn.execute(text("SELECT clock_timestamp() AT TIME ZONE 'UTC'")).scalar_one()
     return value.replace(tzinfo=UTC)
 
 

@@ -1,5 +1,5 @@
 """The app database handle: one engine per process and transactions that survive the
-transient failures a busy database produces."""
+transient failures a busy (or restarting) database produces."""
 
 from __future__ import annotations
 
@@ -11,46 +11,29 @@ from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from tenacity import (
     RetryCallState,
     Retrying,
     retry_if_exception,
     stop_after_attempt,
+    stop_before_delay,
     wait_random_exponential,
 )
 
 from .clock import DatabaseClock
 from .engine import READ_ONLY_OPTION, EngineOptions, create_app_engine, is_sqlite
+from .transient import transient_reason
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-# SQLSTATEs worth retrying: serialization failure, deadlock, and connection exceptions (08xxx)
-# plus admin shutdown/crash (57P01-57P03), which is what a database failover looks like.
-_RETRY_SQLSTATES = {"40001", "40P01", "57P01", "57P02", "57P03"}
+__all__ = ["RETRY_FOR_S", "Database", "get_database", "transient_reason"]
 
-
-def transient_reason(exc: BaseException) -> str | None:
-    """Why `exc` is worth retrying, or None if it is not."""
-    if not isinstance(exc, DBAPIError):
-        return None
-    if exc.connection_invalidated:
-        return "connection dropped"
-    code = getattr(exc.orig, "pgcode", None)
-    if code in ("40001",):
-        return "serialization failure"
-    if code == "40P01":
-        return "deadlock"
-    if code and (code.startswith("08") or code in _RETRY_SQLSTATES):
-        return "connection dropped"
-    text = str(exc.orig).lower()
-    if "database is locked" in text or "database is busy" in text:
-        return "database locked"
-    if "server closed the connection" in text or "connection already closed" in text:
-        return "connection dropped"
-    return None
+# How long a transaction keeps retrying a transient failure. A PostgreSQL restart (or a managed
+# failover) takes seconds to tens of seconds; a run or a sensor tick that waits it out loses
+# nothing, one that gives up fails. It stays below Dagster's 60 s sensor evaluation timeout.
+RETRY_FOR_S = 45.0
 
 
 class Database:
@@ -61,8 +44,9 @@ class Database:
         self.clock = DatabaseClock(self.engine)
 
     def now(self) -> datetime:
-        """The database server's time: what claims, leases and cutoffs are compared in."""
-        return self.clock.now()
+        """The database server's time: what claims, leases and cutoffs are compared in.
+        Retried like a transaction: the first measurement cannot fall back on an older one."""
+        return self.retrying(self.clock.now, name="database clock")
 
     @property
     def is_sqlite(self) -> bool:
@@ -80,37 +64,26 @@ class Database:
         *,
         name: str = "transaction",
         read_only: bool = False,
-        attempts: int = 5,
+        attempts: int | None = None,
+        retry_for_s: float = RETRY_FOR_S,
         base_delay_s: float = 0.05,
         max_delay_s: float = 2.0,
     ) -> T:
         """Run `work(session)` in one transaction, committing on return.
 
         `read_only`: `work` only reads; on SQLite it then does not take the write lock.
-        A deadlock, serialization failure, locked SQLite file or dropped connection rolls back
-        and runs `work` again with exponential backoff and full jitter, so `work` must be safe to
-        repeat (it is: nothing it did survived the rollback). Anything else propagates at once.
+        A deadlock, serialization failure, locked SQLite file, dropped connection or restarting
+        server rolls back and runs `work` again, in a new session on a live connection, with
+        exponential backoff and full jitter, for up to `retry_for_s` seconds (and at most
+        `attempts` times, if given). So `work` must be safe to repeat: nothing it did survived
+        the rollback. A connection lost during COMMIT itself leaves the outcome unknown, so
+        where a repeat of committed work would matter, `work` must be conditional (the publish
+        path's claims and records are: they change only rows this run owns in the expected
+        status). Anything else propagates at once.
         """
 
-        def _log_retry(state: RetryCallState) -> None:
-            exc = state.outcome.exception() if state.outcome else None
-            log.warning(
-                "%s: %s, retrying in %.0f ms (attempt %d of %d)",
-                name,
-                transient_reason(exc) if exc else "failure",
-                (state.upcoming_sleep or 0) * 1000,
-                state.attempt_number + 1,
-                attempts,
-            )
-
-        for attempt in Retrying(
-            retry=retry_if_exception(lambda e: transient_reason(e) is not None),
-            stop=stop_after_attempt(attempts),
-            wait=wait_random_exponential(multiplier=base_delay_s, max=max_delay_s),
-            before_sleep=_log_retry,
-            reraise=True,
-        ):
-            with attempt, self._sessions() as session:
+        def once() -> T:
+            with self._sessions() as session:
                 if read_only:
                     # Begins the transaction with the option set, which the begin event reads;
                     # closing the session on an exception rolls it back.
@@ -120,7 +93,59 @@ class Database:
                     return result
                 with session.begin():
                     return work(session)
-        raise AssertionError("unreachable: tenacity re-raises the last failure")
+
+        return self.retrying(
+            once,
+            name=name,
+            attempts=attempts,
+            retry_for_s=retry_for_s,
+            base_delay_s=base_delay_s,
+            max_delay_s=max_delay_s,
+        )
+
+    def retrying(
+        self,
+        fn: Callable[[], T],
+        *,
+        name: str,
+        attempts: int | None = None,
+        retry_for_s: float = RETRY_FOR_S,
+        base_delay_s: float = 0.05,
+        max_delay_s: float = 2.0,
+    ) -> T:
+        """`fn()`, called again on a transient database failure (see `transaction`)."""
+        stop = stop_before_delay(retry_for_s)
+        if attempts is not None:
+            stop = stop | stop_after_attempt(attempts)
+
+        def reason_of(state: RetryCallState) -> str:
+            exc = state.outcome.exception() if state.outcome else None
+            return (transient_reason(exc) if exc else None) or "failure"
+
+        def log_retry(state: RetryCallState) -> None:
+            # The reason only: the driver's message would carry the statement and its
+            # parameters, and a connection error the host; never the URL (or its password).
+            log.warning(
+                "%s: %s, retrying in %.0f ms (attempt %d, %.1f s so far)",
+                name, reason_of(state), (state.upcoming_sleep or 0) * 1000,
+                state.attempt_number + 1, state.seconds_since_start or 0.0,
+            )  # fmt: skip
+
+        def give_up(state: RetryCallState) -> T:
+            log.warning(
+                "%s: %s, giving up after %d attempt(s) in %.1f s",
+                name, reason_of(state), state.attempt_number, state.seconds_since_start or 0.0,
+            )  # fmt: skip
+            raise state.outcome.exception()
+
+        retrying = Retrying(
+            retry=retry_if_exception(lambda e: transient_reason(e) is not None),
+            stop=stop,
+            wait=wait_random_exponential(multiplier=base_delay_s, max=max_delay_s),
+            before_sleep=log_retry,
+            retry_error_callback=give_up,
+        )
+        return retrying(fn)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -5,14 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from ..domain.platforms import Platform
 from ..domain.states import TargetStatus
 from .models import PostTarget
+from .transitions import move
 
 S = TargetStatus
+MISSED_MESSAGE = "not published before the stale cutoff"
 
 
 def hour_floor(moment: datetime) -> datetime:
@@ -72,19 +74,17 @@ def mark_missed(session: Session, *, stale_before: datetime, now: datetime) -> i
     missed = 0
     for platform in Platform:  # per platform: a range scan, as in due_windows
         result = session.execute(
-            update(PostTarget)
-            .where(
-                PostTarget.status == S.SCHEDULED.value,
-                PostTarget.platform == platform.value,
-                PostTarget.due_at < stale_before,
-            )
-            .values(
-                status=S.MISSED.value,
-                error_message="not published before the stale cutoff",
+            move(
+                S.MISSED, from_=[S.SCHEDULED],
+                where=[PostTarget.platform == platform.value, PostTarget.due_at < stale_before],
+                # Keep why it was late (a quota, an outage): "missed" alone explains nothing.
+                error_message=case(
+                    (PostTarget.error_message.is_(None), MISSED_MESSAGE),
+                    else_=MISSED_MESSAGE + "; last error: " + PostTarget.error_message,
+                ),
                 updated_at=now,
             )
-            .execution_options(synchronize_session=False)
-        )
+        )  # fmt: skip
         missed += result.rowcount or 0
     return missed
 

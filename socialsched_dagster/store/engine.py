@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
+
+from .transient import is_connection_loss
 
 # Execution option marking a transaction that only reads (see _on_begin).
 READ_ONLY_OPTION = "socialsched_read_only"
@@ -20,6 +22,9 @@ class EngineOptions:
     pool_recycle_s: int = 1800
     # PostgreSQL: no statement may hold locks or a connection longer than this.
     statement_timeout_ms: int = 30_000
+    # PostgreSQL: give up a connect after this long (libpq waits forever by default, so a host
+    # that stops answering during a failover would hang the caller instead of retrying).
+    connect_timeout_s: int = 10
     # SQLite: how long a writer waits for another writer's lock before giving up.
     sqlite_busy_timeout_ms: int = 15_000
 
@@ -31,14 +36,30 @@ def is_sqlite(url: str) -> bool:
 def create_app_engine(url: str, options: EngineOptions = EngineOptions()) -> Engine:
     if is_sqlite(url):
         return _sqlite_engine(url, options)
-    return create_engine(
+    engine = create_engine(
         url,
         pool_size=options.pool_size,
         max_overflow=options.max_overflow,
         pool_pre_ping=options.pool_pre_ping,
         pool_recycle=options.pool_recycle_s,
-        connect_args={"options": f"-c statement_timeout={options.statement_timeout_ms}"},
+        connect_args={
+            "options": f"-c statement_timeout={options.statement_timeout_ms}",
+            "connect_timeout": options.connect_timeout_s,
+        },
     )
+
+    @event.listens_for(engine, "handle_error")
+    def _discard_dead_connections(ctx: ExceptionContext):
+        # SQLAlchemy invalidates a connection only for the messages its dialect knows; a restart
+        # also produces others ("no connection to the server", 57P0x/08xxx). Marked as a
+        # disconnect, the connection is thrown away (and with it the rest of the pool, which a
+        # restart killed too) instead of going back to the pool to fail the retry; a failed
+        # pre-ping is then answered with a new connection rather than the error.
+        error = ctx.sqlalchemy_exception
+        if not ctx.is_disconnect and error is not None and is_connection_loss(error):
+            ctx.is_disconnect = True
+
+    return engine
 
 
 def _sqlite_engine(url: str, options: EngineOptions) -> Engine:

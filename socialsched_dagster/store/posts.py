@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from ..domain.platforms import Platform
 from ..domain.states import CANCELLABLE, TargetStatus
 from ..intake.post_request import KnownAccount, PostRequest, normalize_ref
 from .models import Account, Post, PostTarget, utcnow
+from .transitions import move
 
 
 class PostError(ValueError):
@@ -199,11 +200,11 @@ def cancel_post(session: Session, post_id: int, account_ids: Sequence[int] = ())
     scope = [PostTarget.post_id == post_id]
     if account_ids:
         scope.append(PostTarget.account_id.in_(account_ids))
+    # The "may have been sent" marker stays: a cancelled target that may have gone out says so.
     result = session.execute(
-        update(PostTarget)
-        .where(*scope, PostTarget.status.in_([s.value for s in CANCELLABLE]))
-        .values(status=TargetStatus.CANCELLED.value, lease_owner=None, updated_at=utcnow())
-    )
+        move(TargetStatus.CANCELLED, from_=CANCELLABLE, where=scope,
+             lease_owner=None, updated_at=utcnow())
+    )  # fmt: skip
     left = session.execute(
         select(PostTarget.status).where(*scope, PostTarget.status != TargetStatus.CANCELLED.value)
     ).scalars()
@@ -211,3 +212,59 @@ def cancel_post(session: Session, post_id: int, account_ids: Sequence[int] = ())
     for status in left:
         counts[status] = counts.get(status, 0) + 1
     return CancelResult(result.rowcount or 0, counts)
+
+
+@dataclass(frozen=True)
+class RetryResult:
+    retried: int
+    maybe_sent: int  # of those, how many may already be on the platform (asked first)
+    not_retryable: dict[str, int]  # status -> count of targets left alone
+
+
+RETRYABLE = (TargetStatus.FAILED, TargetStatus.MISSED)
+
+
+def retry_post(
+    session: Session,
+    post_id: int,
+    account_ids: Sequence[int] = (),
+    *,
+    now: datetime,
+    stale_before: datetime,
+) -> RetryResult:
+    """Put a post's failed or missed targets back on the schedule, to go out now.
+
+    A target past the stale cutoff is due again now (else it would be missed again at once);
+    its post keeps the time it was scheduled for. Attempts and crash counts start afresh; the
+    "may have been sent" marker is kept, so a target that may already be on the platform is
+    reconciled before anything is sent."""
+    if session.get(Post, post_id) is None:
+        raise PostError(f"no post {post_id}")
+    scope = [PostTarget.post_id == post_id]
+    if account_ids:
+        scope.append(PostTarget.account_id.in_(account_ids))
+    retryable = [*scope, PostTarget.status.in_([s.value for s in RETRYABLE])]
+    maybe_sent = session.scalar(
+        select(func.count()).where(*retryable, PostTarget.maybe_sent_at.is_not(None))
+    )
+    common = dict(
+        next_attempt_at=None, attempts=0, crash_count=0, lease_owner=None, lease_until=None,
+        error_kind=None, error_code=None, error_message=None, updated_at=now,
+    )  # fmt: skip
+    left = session.execute(
+        select(PostTarget.status, func.count())
+        .where(*scope, PostTarget.status.not_in([s.value for s in RETRYABLE]))
+        .group_by(PostTarget.status)
+    )
+    counts = {status: n for status, n in left}
+    moved = 0
+    for due_now, where in (
+        (True, PostTarget.due_at < stale_before),
+        (False, PostTarget.due_at >= stale_before),
+    ):
+        extra = {"due_at": now} if due_now else {}
+        statement = move(
+            TargetStatus.SCHEDULED, from_=RETRYABLE, where=[*scope, where], **common, **extra
+        )
+        moved += session.execute(statement).rowcount or 0
+    return RetryResult(moved, maybe_sent or 0, counts)

@@ -13,12 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..domain.errors import ErrorKind
 from ..domain.states import TargetStatus
 from .models import PostTarget, PublishAttempt
+from .transitions import move
 
 S = TargetStatus
 
@@ -40,14 +41,19 @@ class Claim:
     prior_status: str
     attempts: int  # including this one
     container_id: str | None
+    # An earlier attempt may have made it public (the durable marker, or a run that died
+    # holding it): the platform is asked before anything is sent.
     needs_reconcile: bool
+    maybe_sent: bool = False  # the marker itself, as the claim found it
 
 
 def _effective_due():
     return func.coalesce(PostTarget.next_attempt_at, PostTarget.due_at)
 
 
-def _claimable(window: Window, now: datetime, claim_until: datetime, stale_before, backfill: bool):
+def _claimable(
+    window: Window, now: datetime, claim_until: datetime, stale_before, backfill: bool, run_id: str
+):
     in_window = and_(
         PostTarget.platform == window.platform,
         PostTarget.due_at >= window.start,
@@ -57,8 +63,13 @@ def _claimable(window: Window, now: datetime, claim_until: datetime, stale_befor
     if not backfill:
         # Past the stale cutoff a post is only sent by a deliberate backfill.
         scheduled = and_(scheduled, PostTarget.due_at >= stale_before)
-    # A run that died (or hung) holding the target: its lease ran out.
-    orphaned = and_(PostTarget.status == S.PUBLISHING.value, PostTarget.lease_until < now)
+    # A run that died (or hung) holding the target: its lease ran out. Never this run's own:
+    # a target it still works on (a slow call past a missed renewal) is not taken twice.
+    orphaned = and_(
+        PostTarget.status == S.PUBLISHING.value,
+        PostTarget.lease_until < now,
+        or_(PostTarget.lease_owner.is_(None), PostTarget.lease_owner != run_id),
+    )
     options = [scheduled, orphaned]
     if backfill:
         options.append(PostTarget.status == S.MISSED.value)
@@ -78,7 +89,7 @@ def claim(
     backfill: bool = False,
 ) -> list[Claim]:
     """Take up to `limit` targets of the window that are due by now + claim_ahead."""
-    condition = _claimable(window, now, now + claim_ahead, stale_before, backfill)
+    condition = _claimable(window, now, now + claim_ahead, stale_before, backfill, run_id)
     candidates = select(PostTarget).where(condition).order_by(_effective_due()).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         # Concurrent runs skip each other's rows instead of queueing on them.
@@ -96,26 +107,23 @@ def claim(
                 prior_status=row.status,
                 attempts=row.attempts + 1,
                 container_id=row.container_id,
-                needs_reconcile=row.status == S.PUBLISHING.value
-                or row.error_kind == ErrorKind.UNKNOWN_OUTCOME.value,
+                needs_reconcile=row.status == S.PUBLISHING.value or row.maybe_sent_at is not None,
+                maybe_sent=row.maybe_sent_at is not None,
             )
         )
     if not claims:
         return []
     # The same condition again in the UPDATE: on PostgreSQL the row lock already excludes
     # others, on SQLite BEGIN IMMEDIATE does; the re-check costs nothing and guards both.
+    sources = {S(c.prior_status) for c in claims}
     taken = session.execute(
-        update(PostTarget)
-        .where(PostTarget.id.in_([c.target_id for c in claims]), condition)
-        .values(
-            status=S.PUBLISHING.value,
-            lease_owner=run_id,
-            lease_until=now + lease,
-            attempts=PostTarget.attempts + 1,
-            updated_at=now,
+        move(
+            S.PUBLISHING, from_=sources,
+            where=[PostTarget.id.in_([c.target_id for c in claims]), condition],
+            lease_owner=run_id, lease_until=now + lease,
+            attempts=PostTarget.attempts + 1, updated_at=now,
         )
-        .execution_options(synchronize_session=False)
-    )
+    )  # fmt: skip
     if taken.rowcount != len(claims):
         raise RuntimeError("claimed rows changed under the claim; transaction will be retried")
     return claims
@@ -127,6 +135,34 @@ def _owned(target_id: int, run_id: str):
         PostTarget.status == S.PUBLISHING.value,
         PostTarget.lease_owner == run_id,
     )
+
+
+def fence(
+    session: Session,
+    target_id: int,
+    run_id: str,
+    *,
+    now: datetime,
+    hold_until: datetime,
+    min_left: timedelta,
+    publishes: bool,
+) -> bool:
+    """Right before an irrevocable call: one conditional UPDATE that succeeds only if this run
+    still owns the target and its lease has not run out (with `min_left` to spare, against
+    clock error), and then extends the lease to cover the call. Before a call that can make
+    the post public it also sets the durable "may have been sent" marker, in the same
+    statement: if the process dies during the call, the next run asks the platform first.
+    False: the run must not send."""
+    values: dict = {"lease_until": hold_until}
+    if publishes:
+        values["maybe_sent_at"] = func.coalesce(PostTarget.maybe_sent_at, now)
+    result = session.execute(
+        update(PostTarget)
+        .where(_owned(target_id, run_id), PostTarget.lease_until > now + min_left)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
 
 
 def save_container(session: Session, target_id: int, run_id: str, container_id: str | None) -> bool:
@@ -151,6 +187,9 @@ class Outcome:
     http_status: int | None = None
     next_attempt_at: datetime | None = None
     clear_container: bool = False
+    # The "may have been sent" marker after this outcome: True keeps (or sets) it, False
+    # clears it (a definite answer: published, or certainly not), None leaves it as it is.
+    maybe_sent: bool | None = None
 
 
 def record(
@@ -167,7 +206,6 @@ def record(
     """Write the outcome and the attempt in one transaction. False if the lease was lost (a
     run that outlived its lease); the attempt is logged either way."""
     values: dict = {
-        "status": outcome.status.value,
         "lease_owner": None,
         "lease_until": None,
         "error_kind": outcome.error_kind,
@@ -182,12 +220,14 @@ def record(
         values["container_id"] = None
     if not count_attempt:
         values["attempts"] = PostTarget.attempts - 1
+    if outcome.maybe_sent is True:
+        values["maybe_sent_at"] = func.coalesce(PostTarget.maybe_sent_at, finished_at)
+    elif outcome.maybe_sent is False:
+        values["maybe_sent_at"] = None
     result = session.execute(
-        update(PostTarget)
-        .where(_owned(claim.target_id, run_id))
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
+        move(outcome.status, from_=[S.PUBLISHING], where=[_owned(claim.target_id, run_id)],
+             **values)
+    )  # fmt: skip
     session.add(
         PublishAttempt(
             target_id=claim.target_id,
@@ -205,31 +245,88 @@ def record(
     return result.rowcount == 1
 
 
-def _update_held(session: Session, run_id: str, target_ids: Sequence[int], **values) -> int:
-    """Update targets this run still holds (claimed, publishing, lease owned by it)."""
+def _owned_ids(run_id: str, target_ids: Sequence[int]) -> list:
+    return [
+        PostTarget.id.in_(list(target_ids)),
+        PostTarget.status == S.PUBLISHING.value,
+        PostTarget.lease_owner == run_id,
+    ]
+
+
+def release(session: Session, run_id: str, target_ids: Sequence[int], now: datetime) -> int:
+    """Hand back targets claimed but not started (shutdown), for the next run to take at once."""
+    if not target_ids:
+        return 0
+    result = session.execute(
+        move(
+            S.SCHEDULED, from_=[S.PUBLISHING], where=_owned_ids(run_id, target_ids),
+            lease_owner=None, lease_until=None, attempts=PostTarget.attempts - 1, updated_at=now,
+        )
+    )  # fmt: skip
+    return result.rowcount or 0
+
+
+def renew_leases(session: Session, run_id: str, target_ids: Sequence[int], until: datetime) -> int:
+    """Push the leases of the targets this run still holds to at least `until` (never back:
+    a fence may have extended one further to cover a long call)."""
     if not target_ids:
         return 0
     result = session.execute(
         update(PostTarget)
-        .where(
-            PostTarget.id.in_(list(target_ids)),
-            PostTarget.status == S.PUBLISHING.value,
-            PostTarget.lease_owner == run_id,
+        .where(*_owned_ids(run_id, target_ids))
+        .values(
+            lease_until=case((PostTarget.lease_until > until, PostTarget.lease_until), else_=until)
         )
-        .values(**values)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount or 0
 
 
-def release(session: Session, run_id: str, target_ids: Sequence[int], now: datetime) -> int:
-    """Hand back targets claimed but not started (shutdown), for the next run to take at once."""
-    return _update_held(
-        session, run_id, target_ids,
-        status=S.SCHEDULED.value, lease_owner=None, lease_until=None,
-        attempts=PostTarget.attempts - 1, updated_at=now,
+@dataclass(frozen=True)
+class CrashVerdict:
+    recorded: bool
+    status: TargetStatus | None
+    crashes: int
+
+
+def record_crash(
+    session: Session,
+    claim: Claim,
+    run_id: str,
+    *,
+    message: str,
+    now: datetime,
+    retry_at: datetime,
+    max_crashes: int,
+) -> CrashVerdict:
+    """An unexpected exception (a bug, bad data) while processing a target: counted on the
+    target; retried later a bounded number of times, then `failed` with the exception's
+    message. The "may have been sent" marker is left as it is: if the exception came after a
+    publishing call, the next attempt still asks the platform first."""
+    crashes = session.scalar(select(PostTarget.crash_count).where(_owned(claim.target_id, run_id)))
+    if crashes is None:
+        return CrashVerdict(False, None, 0)
+    crashes += 1
+    final = crashes >= max_crashes
+    status = S.FAILED if final else S.SCHEDULED
+    text = (
+        f"internal error on {crashes} attempts, not retried: {message}"
+        if final
+        else f"internal error (attempt {crashes} of {max_crashes}), retrying: {message}"
+    )
+    session.execute(
+        move(
+            status, from_=[S.PUBLISHING], where=[_owned(claim.target_id, run_id)],
+            lease_owner=None, lease_until=None, crash_count=crashes,
+            error_kind=ErrorKind.UNKNOWN.value, error_code="internal_error", error_message=text,
+            next_attempt_at=None if final else retry_at, updated_at=now,
+        )
     )  # fmt: skip
-
-
-def renew_leases(session: Session, run_id: str, target_ids: Sequence[int], until: datetime) -> int:
-    return _update_held(session, run_id, target_ids, lease_until=until)
+    session.add(
+        PublishAttempt(
+            target_id=claim.target_id, run_id=run_id, started_at=now, finished_at=now,
+            outcome="crashed", error_kind=ErrorKind.UNKNOWN.value, error_code="internal_error",
+            message=text,
+        )
+    )  # fmt: skip
+    return CrashVerdict(True, status, crashes)

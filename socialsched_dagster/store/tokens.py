@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ..domain.states import AccountStatus, TargetStatus
 from ..security.token_cipher import TokenCipher
 from .models import Account, OAuthToken, PostTarget
+from .transitions import move
 
 S = TargetStatus
 
@@ -31,7 +32,10 @@ class TokenSecrets:
     refresh_token: str | None
     expires_at: datetime | None
     issued_at: datetime
-    version: datetime
+    version: int  # changes only when the token does
+    # When a refresh last failed (None: the last refresh, if any, succeeded).
+    failed_at: datetime | None = None
+    last_error: str | None = None
 
 
 def tokens_expiring(session: Session, platform: str, before: datetime) -> list[DueToken]:
@@ -64,7 +68,9 @@ def read_secrets(session: Session, cipher: TokenCipher, account_id: int) -> Toke
         refresh_token=cipher.decrypt(token.refresh_token_enc) if token.refresh_token_enc else None,
         expires_at=token.expires_at,
         issued_at=token.issued_at,
-        version=token.updated_at,
+        version=token.version,
+        failed_at=token.updated_at if token.consecutive_failures else None,
+        last_error=token.last_error,
     )
 
 
@@ -88,6 +94,8 @@ def store_refreshed(
         "consecutive_failures": 0,
         "last_error": None,
         "updated_at": now,
+        # The one place a token's version moves: a new token.
+        "version": OAuthToken.version + 1,
     }
     if refresh_token:
         values["refresh_token_enc"] = cipher.encrypt(refresh_token)
@@ -99,11 +107,18 @@ def store_refreshed(
     )
 
 
-def record_transient_failure(session: Session, account_id: int, message: str) -> None:
+def record_transient_failure(
+    session: Session, account_id: int, message: str, now: datetime
+) -> None:
+    """One failed refresh: counted once, the token (and its version) left as it is."""
     session.execute(
         update(OAuthToken)
         .where(OAuthToken.account_id == account_id)
-        .values(consecutive_failures=OAuthToken.consecutive_failures + 1, last_error=message)
+        .values(
+            consecutive_failures=OAuthToken.consecutive_failures + 1,
+            last_error=message,
+            updated_at=now,
+        )
         .execution_options(synchronize_session=False)
     )
 
@@ -111,24 +126,21 @@ def record_transient_failure(session: Session, account_id: int, message: str) ->
 def require_reauth(session: Session, account_id: int, message: str, now: datetime) -> int:
     """A token that can no longer be refreshed: the account waits for a person, its scheduled
     targets are held (not failed: the posts are fine). Returns how many targets are held."""
-    session.execute(
+    newly = session.execute(
         update(Account)
-        .where(Account.id == account_id)
+        .where(Account.id == account_id, Account.status != AccountStatus.REAUTH_REQUIRED.value)
         .values(status=AccountStatus.REAUTH_REQUIRED.value, updated_at=now)
         .execution_options(synchronize_session=False)
-    )
-    record_transient_failure(session, account_id, message)
+    ).rowcount
+    if newly:  # the refusal is counted once, however many workers met it
+        record_transient_failure(session, account_id, message, now)
     result = session.execute(
-        update(PostTarget)
-        .where(PostTarget.account_id == account_id, PostTarget.status == S.SCHEDULED.value)
-        .values(
-            status=S.HELD.value,
-            error_kind="auth_expired",
-            error_message=f"account needs re-authorisation: {message}",
+        move(
+            S.HELD, from_=[S.SCHEDULED], where=[PostTarget.account_id == account_id],
+            error_kind="auth_expired", error_message=f"account needs re-authorisation: {message}",
             updated_at=now,
         )
-        .execution_options(synchronize_session=False)
-    )
+    )  # fmt: skip
     return result.rowcount or 0
 
 
@@ -161,23 +173,27 @@ def reconnect(
         expires_at=expires_at, now=now,
     )  # fmt: skip
     account.status = AccountStatus.ACTIVE.value
-    held = [PostTarget.account_id == account.id, PostTarget.status == S.HELD.value]
+    return release_held(session, account.id, now=now, stale_before=stale_before)
+
+
+def release_held(
+    session: Session, account_id: int, *, now: datetime, stale_before: datetime
+) -> tuple[int, int]:
+    """An account is usable again (reconnected, enabled): its held targets still worth
+    sending go back to `scheduled`, stale ones become `missed`. The "may have been sent"
+    marker (maybe_sent_at) is not touched: a target that may have gone out before it was held
+    is reconciled before anything is sent. Returns (released, missed)."""
+    account = PostTarget.account_id == account_id
     released = session.execute(
-        update(PostTarget)
-        .where(*held, PostTarget.due_at >= stale_before)
-        .values(
-            status=S.SCHEDULED.value,
-            error_kind=None,
-            error_message=None,
-            next_attempt_at=None,
-            updated_at=now,
+        move(
+            S.SCHEDULED, from_=[S.HELD], where=[account, PostTarget.due_at >= stale_before],
+            error_kind=None, error_message=None, next_attempt_at=None, updated_at=now,
         )
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    ).rowcount  # fmt: skip
     missed = session.execute(
-        update(PostTarget)
-        .where(*held, PostTarget.due_at < stale_before)
-        .values(status=S.MISSED.value, error_message="held past the stale cutoff", updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        move(
+            S.MISSED, from_=[S.HELD], where=[account, PostTarget.due_at < stale_before],
+            error_message="held past the stale cutoff", updated_at=now,
+        )
+    ).rowcount  # fmt: skip
     return released or 0, missed or 0

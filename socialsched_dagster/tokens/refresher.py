@@ -29,7 +29,7 @@ from ..platforms.token_refresh import (
 )
 from ..security.token_cipher import TokenCipher
 from ..store.database import Database
-from ..store.models import Account, utcnow
+from ..store.models import Account
 from ..store.tokens import (
     TokenSecrets,
     read_secrets,
@@ -70,38 +70,70 @@ class TokenRefresher:
         http: httpx.Client | None = None,
         lock_ttl_s: float = 60.0,
         lock_wait_s: float = 30.0,
+        failure_spacing_s: float = 30.0,
     ):
+        # After a failed refresh, workers that meet the dead token within this long do not
+        # try again themselves: they retry later, and the blip counts once.
+        self.failure_spacing_s = failure_spacing_s
         self.db, self.cipher, self.config, self.redis = db, cipher, config, redis_client
         self.policy, self.lock_ttl_s, self.lock_wait_s = policy, lock_ttl_s, lock_wait_s
         self.http = http or build_http_client(config)
 
     def refresh(
-        self, account_id: int, *, after_auth_error_on: datetime | None = None
+        self,
+        account_id: int,
+        *,
+        after_auth_error_on: int | None = None,
+        seen_at: datetime | None = None,
     ) -> RefreshResult:
-        """Refresh if due (or, after a publish met auth_expired with the token of version
-        `after_auth_error_on`, unless someone has refreshed it since)."""
+        """Refresh if due; or, after a publish met auth_expired at `seen_at` with the token of
+        version `after_auth_error_on`: unless someone has refreshed it since (then the caller
+        retries with the new token), or a refresh has failed since (then it is not tried again
+        by every worker of the account: one failed refresh counts once)."""
         account = self.db.transaction(lambda s: s.get(Account, account_id), name="load account")
         platform, name = Platform(account.platform), f"{account.platform}:{account.handle}"
         try:
-            return self._refresh_locked(account_id, platform, name, after_auth_error_on)
+            return self._refresh_locked(account_id, platform, name, after_auth_error_on, seen_at)
         except LockBusy as busy:
             return RefreshResult(account_id, name, "failed_transient", str(busy))
 
-    def _refresh_locked(self, account_id, platform, name, after_auth_error_on) -> RefreshResult:
+    def _refresh_locked(
+        self, account_id, platform, name, after_auth_error_on, seen_at
+    ) -> RefreshResult:
         with self._lock(account_id):
             secrets = self.db.transaction(
                 lambda s: read_secrets(s, self.cipher, account_id), name="read token"
             )
-            now = utcnow()
+            now = self.db.now()
             if after_auth_error_on is not None:
                 if secrets.version != after_auth_error_on:
                     return RefreshResult(account_id, name, "skipped", "refreshed meanwhile")
+                status = self.db.transaction(
+                    lambda s: s.get(Account, account_id).status, name="account status"
+                )
+                if status == "reauth_required":  # another worker's refresh was refused for good
+                    return RefreshResult(
+                        account_id, name, "failed_permanent", secrets.last_error or status
+                    )
+                failed = secrets.failed_at
+                recent = now - timedelta(seconds=self.failure_spacing_s)
+                if failed is not None and failed >= min(seen_at or now, recent):
+                    # Another worker tried this very refresh after our error and it failed
+                    # for now: trying again at once would only count the same blip twice.
+                    return RefreshResult(
+                        account_id, name, "failed_transient",
+                        f"a refresh just failed: {secrets.last_error or 'unknown error'}",
+                    )  # fmt: skip
             elif not self.policy.due(platform, secrets.expires_at, now):
                 return RefreshResult(account_id, name, "skipped", "not due",
                                      expires_at=secrets.expires_at)  # fmt: skip
             try:
                 fresh = self._call_platform(platform, secrets)
             except TokenRefreshError as error:
+                if after_auth_error_on is not None and error.code == "config":
+                    # The platform already refused this token and nothing here can renew it:
+                    # waiting will not help, a person must (configure the app, or reconnect).
+                    error = TokenRefreshError(True, error.message, error.code)
                 return self._failed(account_id, name, error)
             expires_at = now + timedelta(seconds=fresh.expires_in) if fresh.expires_in else None
             self.db.transaction(
@@ -127,12 +159,14 @@ class TokenRefresher:
         message = error.message
         if not error.permanent:
             self.db.transaction(
-                lambda s: record_transient_failure(s, account_id, message), name="refresh failed"
+                lambda s: record_transient_failure(s, account_id, message, self.db.now()),
+                name="refresh failed",
             )
             log.warning("token refresh of %s failed, will retry: %s", name, message)
             return RefreshResult(account_id, name, "failed_transient", message)
         held = self.db.transaction(
-            lambda s: require_reauth(s, account_id, message, utcnow()), name="require reauth"
+            lambda s: require_reauth(s, account_id, message, self.db.now()),
+            name="require reauth",
         )
         log.error(
             "%s needs re-authorisation (%s); %d scheduled post(s) held until "

@@ -25,12 +25,14 @@ class SweepReport:
 
 
 def due_account_ids(refresher: TokenRefresher, now: datetime) -> list[int]:
-    ids: list[int] = []
-    with refresher.db.session() as s:
+    def read(s) -> list[int]:
+        ids: list[int] = []
         for platform in Platform:
             before = refresher.policy.refresh_before(platform, now)
             ids += [t.account_id for t in tokens_expiring(s, platform.value, before)]
-    return ids
+        return ids
+
+    return refresher.db.transaction(read, name="tokens due for refresh", read_only=True)
 
 
 def refresh_due_tokens(refresher: TokenRefresher) -> SweepReport:
@@ -44,5 +46,6 @@ def refresh_due_tokens(refresher: TokenRefresher) -> SweepReport:
 def earliest_active_expiry(refresher: TokenRefresher) -> datetime | None:
     from ..store.queries import token_overview
 
-    with refresher.db.session() as s:
-        return token_overview(s).earliest_expiry
+    return refresher.db.transaction(
+        lambda s: token_overview(s).earliest_expiry, name="earliest token expiry", read_only=True
+    )

@@ -24,11 +24,13 @@ LEGAL = {
     (S.PUBLISHING, S.SCHEDULED),
     (S.PUBLISHING, S.HELD),
     (S.PUBLISHING, S.MISSED),
+    (S.PUBLISHING, S.PUBLISHING),  # taken over after the holder's lease ran out
     (S.HELD, S.SCHEDULED),
     (S.HELD, S.MISSED),
     (S.HELD, S.CANCELLED),
     (S.MISSED, S.PUBLISHING),
     (S.MISSED, S.CANCELLED),
+    (S.MISSED, S.SCHEDULED),  # posts retry
     (S.FAILED, S.SCHEDULED),
     (S.FAILED, S.CANCELLED),
 }
@@ -55,7 +57,7 @@ def test_a_target_under_way_cannot_be_cancelled():
 
 
 def test_sources_of_publishing_are_the_claimable_statuses():
-    assert sources_of(S.PUBLISHING) == {S.SCHEDULED, S.MISSED}
+    assert sources_of(S.PUBLISHING) == {S.SCHEDULED, S.MISSED, S.PUBLISHING}
 
 
 @pytest.mark.parametrize(

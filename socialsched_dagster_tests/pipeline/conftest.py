@@ -74,6 +74,12 @@ def pipeline_env(
         "SOCIALSCHED_PUBLISH_SENSOR_LEAD_S": "0",
         "SOCIALSCHED_PUBLISH_LEASE_S": "6",
         "SOCIALSCHED_PUBLISH_POLL_S": "0.2",
+        # A fence extends a lease to cover its call's timeouts: test-sized timeouts keep a dead
+        # run's leases short (8 s + 5 s of slack).
+        "SOCIALSCHED_PLATFORM_CONNECT_TIMEOUT_S": "1",
+        "SOCIALSCHED_PLATFORM_POOL_TIMEOUT_S": "1",
+        "SOCIALSCHED_PLATFORM_WRITE_TIMEOUT_S": "2",
+        "SOCIALSCHED_PLATFORM_READ_TIMEOUT_S": "4",
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -130,6 +136,17 @@ class World:
             if platform:
                 q = q.filter(PostTarget.platform == platform.value)
             return {t.id: t.status for t in q}
+
+    def wait_for_leases_to_expire(self, timeout: float = 60.0) -> None:
+        """Until no target is held by a lease that is still running (a dead run's)."""
+
+        def expired() -> bool:
+            now = self.db.now()
+            with self.db.session() as s:
+                leases = [t.lease_until for t in s.query(PostTarget) if t.lease_until]
+            return all(until < now for until in leases)
+
+        assert wait_for(expired, timeout=timeout, interval=0.5), "leases never ran out"
 
     def targets(self) -> list[PostTarget]:
         with self.db.session() as s:

@@ -67,10 +67,10 @@ def test_a_run_killed_mid_publish_recovers_without_duplicates(world):
     proc.wait()
     assert "publishing" in world.statuses().values()  # left claimed by the dead run
     world.sandbox.control.clear_faults()
-    time.sleep(7)  # the dead run's leases (6 s) run out
+    world.wait_for_leases_to_expire()  # the dead run's (fenced to cover its calls)
     code, out = world.run(FB)
     assert code == 0, out
-    assert world.statuses() == dict.fromkeys(ids, "published")
+    assert world.statuses() == dict.fromkeys(ids, "published"), out
     world.assert_exactly_once()
 
 
@@ -107,7 +107,13 @@ def test_a_stop_finishes_calls_in_flight_and_releases_the_rest(world, signum):
 
 def test_a_response_lost_after_commit_is_reconciled_as_published(world):
     world.sandbox.control.set_faults(
-        drop_after_commit={"endpoints": ["fb_feed"], "count": 1}, drop_hold_seconds=4
+        # The answer to whichever call made the post public (a draft's POST /{post-id}).
+        drop_after_commit={
+            "endpoints": ["fb_feed", "fb_publish"],
+            "count": 1,
+            "published_only": True,
+        },
+        drop_hold_seconds=4,
     )
     world.schedule(FB, 1, due_in_s=2)
     code, out = world.run(FB, extra_env={"SOCIALSCHED_PLATFORM_READ_TIMEOUT_S": "1"})

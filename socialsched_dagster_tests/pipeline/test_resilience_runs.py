@@ -141,7 +141,9 @@ def test_a_5xx_storm_opens_the_instagram_breaker_and_facebook_carries_on(world):
 
         def storm_seen_by_every_ig_target() -> bool:
             tried = {a.target_id for a in attempts(world)}
-            return guard.breaker_state(IG) == "open" and set(ig_ids) <= tried
+            # ... and Facebook's posts out meanwhile (two calls each: a draft, then public).
+            fb_done = set(world.statuses(FB).values()) == {"published"}
+            return guard.breaker_state(IG) == "open" and set(ig_ids) <= tried and fb_done
 
         assert wait_for(storm_seen_by_every_ig_target, timeout=40, interval=0.05), guard.health()
         # What the storm left, read before the half-open trial (RESET_S later) can add a call.
@@ -390,13 +392,13 @@ def test_a_token_that_cannot_be_decrypted_holds_its_posts_instead_of_looping(wor
 @ON_SQLITE
 def test_an_ambiguous_answer_is_reconciled_again_before_the_retry_sends(world):
     # A 200 whose body is unreadable on the call that posts: maybe posted, maybe not.
-    world.sandbox.control.set_faults(malformed={"endpoints": ["fb_feed"], "count": 1})
+    world.sandbox.control.set_faults(malformed={"endpoints": ["fb_publish"], "count": 1})
     (target_id,) = world.schedule(FB, 1, due_in_s=2)
     code, out = world.run(FB, extra_env=FAST_RETRIES)
     assert code == 0, out
     first, *rest = attempts(world, target_id)
     assert (first.outcome, first.error_kind) == ("retry", "unknown_outcome")
     assert [a.outcome for a in rest] == ["published"]
-    # The feed was read right after the ambiguous answer and again before the retry sent.
-    assert world.sandbox.control.stats()["requests"]["fb_feed_list"] >= 2
+    # The post was read right after the ambiguous answer and again before the retry sent.
+    assert world.sandbox.control.stats()["requests"]["fb_post_read"] >= 2
     world.assert_exactly_once()

@@ -70,5 +70,18 @@ class FaultAtCall(Unguarded):
         return fn()
 
 
+class BeforeCall(Unguarded):
+    """Runs `action` just before the n-th request (1-based), e.g. to move the sandbox clock."""
+
+    def __init__(self, n: int, action: Callable[[], Any]) -> None:
+        self.n, self.action, self.count = n, action, 0
+
+    def call(self, platform: Platform, account: str, fn: Callable[[], T]) -> T:
+        self.count += 1
+        if self.count == self.n:
+            self.action()
+        return fn()
+
+
 def ledger_targets(sb: SandboxProcess) -> list[str | None]:
     return [e["target"] for e in sb.control.ledger()]

@@ -9,9 +9,10 @@ import pytest
 from socialsched_dagster.domain.content import Media, PostContent
 from socialsched_dagster.domain.errors import ErrorKind, PublishError
 from socialsched_dagster.domain.platforms import Platform
-from socialsched_dagster.platforms.base import Reconciled
+from socialsched_dagster.platforms.base import Reconciled, Unguarded
+from socialsched_dagster.platforms.instagram import InstagramClient
 
-from .helpers import IG, IMAGE, IMAGE_2, VIDEO, job, ledger_targets
+from .helpers import IG, IMAGE, IMAGE_2, VIDEO, BeforeCall, job, ledger_targets
 
 P = Platform.INSTAGRAM
 
@@ -100,6 +101,15 @@ def test_reconcile_unknown_container_looks_for_the_caption(sb, ig):
     j = job(sb, P, PostContent(text="orphan", media=(IMAGE,)))
     result = ig.reconcile(j, "17800000000000000")
     assert result.state is Reconciled.NOT_PUBLISHED and "new container" in result.detail
+    assert result.container_usable is False
+
+
+def test_publishing_a_container_the_platform_no_longer_knows_asks_for_a_new_one(sb, ig):
+    j = job(sb, P, PostContent(text="orphan", media=(IMAGE,)))
+    with pytest.raises(PublishError) as err:
+        ig.publish(j, "17800000000000000")
+    assert err.value.kind is ErrorKind.MEDIA_PROCESSING and err.value.code == "100/33"
+    assert err.value.replace_container is True and sb.control.ledger() == []
 
 
 def test_expired_container_needs_a_new_one(sb, ig):
@@ -108,9 +118,41 @@ def test_expired_container_needs_a_new_one(sb, ig):
     sb.control.advance_clock(25 * 3600)
     result = ig.reconcile(j, container)
     assert result.state is Reconciled.NOT_PUBLISHED and "new container" in result.detail
+    assert result.container_usable is False
     with pytest.raises(PublishError) as err:
         ig.publish(j, container)
     assert err.value.kind is ErrorKind.MEDIA_PROCESSING and err.value.code == "EXPIRED"
+    # The publisher clears the stored container on this, so the next attempt makes a new one.
+    assert err.value.replace_container is True
+    fresh = ig.prepare(dataclasses.replace(j, container_id=None))
+    assert fresh != container
+    media_id = ig.publish(j, fresh)
+    assert [(e["source_id"], e["external_id"]) for e in sb.control.ledger()] == [(fresh, media_id)]
+
+
+def test_media_publish_refusing_an_expired_container_asks_for_a_new_one(sb, config):
+    # The container expires between its FINISHED status and media_publish (request 3).
+    j = job(sb, P, PostContent(text="on the edge", media=(IMAGE,)), expires_in=None)
+    with InstagramClient(config, Unguarded()) as setup:
+        container = setup.prepare(j)
+    guard = BeforeCall(3, lambda: sb.control.advance_clock(24 * 3600))
+    with InstagramClient(config, guard) as ig, pytest.raises(PublishError) as err:
+        ig.publish(j, container)
+    assert err.value.kind is ErrorKind.MEDIA_PROCESSING and err.value.code == "-2/2207020"
+    assert err.value.replace_container is True and "has expired" in err.value.message
+    assert sb.control.ledger() == []
+
+
+def test_a_published_container_is_never_replaced_even_past_24_hours(sb, ig):
+    j = job(sb, P, PostContent(text="went out yesterday", media=(IMAGE,)), expires_in=None)
+    container = ig.prepare(j)
+    media_id = ig.publish(j, container)
+    sb.control.advance_clock(25 * 3600)
+    result = ig.reconcile(j, container)
+    assert result.state is Reconciled.PUBLISHED and result.external_id == media_id
+    assert result.container_usable is True
+    assert ig.publish(j, container) == media_id  # answers the post, publishes nothing
+    assert len(sb.control.ledger()) == 1
 
 
 def test_unfetchable_media_is_a_validation_error(sb, ig):

@@ -29,7 +29,9 @@ K = ErrorKind
 
 def test_config_defaults_env_sandbox_and_repr():
     default = PlatformConfig()
-    assert default.graph_url == "https://graph.facebook.com/v21.0"
+    assert default.graph_url == "https://graph.facebook.com/v27.0"
+    # Meta's Video API moved uploads off graph-video.facebook.com.
+    assert default.graph_video_base_url == "https://graph.facebook.com"
     assert default.youtube_chunk_size == 8 * 1024 * 1024 and default.max_connections == 20
     env = {
         "SOCIALSCHED_GRAPH_BASE_URL": "http://g",
@@ -47,6 +49,14 @@ def test_config_defaults_env_sandbox_and_repr():
     assert sandbox.read_timeout_s == 2
     with pytest.raises(ValueError, match="multiple of 262144"):
         PlatformConfig(youtube_chunk_size=1000)
+
+
+def test_graph_api_version_is_a_setting():
+    assert PlatformConfig.from_env({"SOCIALSCHED_GRAPH_API_VERSION": "v25.0"}).graph_url == (
+        "https://graph.facebook.com/v25.0"
+    )
+    with pytest.raises(ValueError, match="must look like v27"):
+        PlatformConfig.from_env({"SOCIALSCHED_GRAPH_API_VERSION": "27"})
 
 
 def test_http_client_is_pooled_with_explicit_timeouts():

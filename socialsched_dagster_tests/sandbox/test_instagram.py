@@ -105,7 +105,10 @@ def test_publishing_cap_and_limit_numbers(strict, strict_http):
     capped = ig_publish(strict_http, tok, container)
     assert capped.status_code == 400 and error(capped) == (9, 2207042)
     strict.control.advance_clock(86400 + 1)  # the rolling window moves on; the container expired
-    assert error(ig_publish(strict_http, tok, container)) == (100, 2207020)
+    expired = ig_publish(strict_http, tok, container)
+    # Instagram's error-code table: 400, code -2, subcode 2207020, "generate a new container".
+    assert expired.status_code == 400 and error(expired) == (-2, 2207020)
+    assert "has expired" in expired.json()["error"]["message"]
     assert status_of(strict_http, tok, container) == "EXPIRED"
     usage = strict_http.get(limit_url, params={"access_token": tok}).json()
     assert usage["data"][0]["quota_usage"] == 0
@@ -123,3 +126,16 @@ def test_media_list_newest_first_with_cursor_paging(sb, http):
     second = http.get(f"/v21.0/{IG}/media", params={**params, "after": after}).json()
     assert [m["caption"] for m in second["data"]] == ["caption 0"]
     assert "next" in first["paging"] and "next" not in second["paging"]
+
+
+def test_containers_expire_24_hours_after_creation_by_the_sandbox_clock(sb, http):
+    tok = token(sb, expires_in=None)
+    container = ig_image(http, tok, caption="publish me tomorrow")
+    sb.control.advance_clock(86400 - 60)
+    assert status_of(http, tok, container) == "FINISHED"
+    sb.control.advance_clock(60)
+    assert status_of(http, tok, container) == "EXPIRED"
+    assert error(ig_publish(http, tok, container)) == (-2, 2207020)
+    fresh = ig_image(http, tok, caption="publish me tomorrow")  # a new one works
+    assert ig_publish(http, tok, fresh).status_code == 200
+    assert [e["source_id"] for e in sb.control.ledger()] == [fresh]

@@ -78,8 +78,9 @@ def publishing_report(
     context: AssetExecutionContext, database: DatabaseResource
 ) -> MaterializeResult:
     day = context.partition_time_window.start.date()
-    with database.get_database().session() as session:
-        result = report.build_report(session, day)
+    result = database.get_database().transaction(
+        lambda s: report.build_report(s, day), name="publishing report", read_only=True
+    )
     csv_path, parquet_path = report.write(result.table, reports_dir(), day)
     context.log.info(f"publishing report for {day}: {len(result.table)} account(s) -> {csv_path}")
     return MaterializeResult(

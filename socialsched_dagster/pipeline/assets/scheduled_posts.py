@@ -16,8 +16,9 @@ from ..resources.database import DatabaseResource
 def scheduled_posts(database: DatabaseResource) -> ObserveResult:
     from ...store.queries import target_backlog
 
-    with database.get_database().session() as session:
-        backlog = target_backlog(session)
+    backlog = database.get_database().transaction(
+        target_backlog, name="target backlog", read_only=True
+    )
     metadata = {f"targets_{status}": count for status, count in sorted(backlog.by_status.items())}
     metadata["next_due_at"] = MetadataValue.text(
         backlog.next_due_at.isoformat() if backlog.next_due_at else "none"

@@ -15,10 +15,14 @@ from ..resources.redis import RedisResource
 
 @asset_check(asset="scheduled_posts", description="The due-posts query stays fast.")
 def due_query_latency(database: DatabaseResource, thresholds: HealthThresholds) -> AssetCheckResult:
-    with database.get_database().session() as s:
-        seconds = due_query_seconds(
+    # A transaction, not a bare session: a database restart is waited out, not a failed check.
+    seconds = database.get_database().transaction(
+        lambda s: due_query_seconds(
             s, utcnow(), timedelta(seconds=45), timedelta(seconds=thresholds.stale_after_s)
-        )
+        ),
+        name="due query latency check",
+        read_only=True,
+    )
     slow = seconds > thresholds.db_latency_warn_s
     return AssetCheckResult(
         passed=not slow,

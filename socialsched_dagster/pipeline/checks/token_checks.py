@@ -1,8 +1,11 @@
 """Health of `oauth_tokens`: checks whose failures are the token alerts."""
 
+from collections.abc import Callable
 from datetime import timedelta
+from typing import TypeVar
 
 from dagster import AssetCheckResult, AssetCheckSeverity, asset_check
+from sqlalchemy.orm import Session
 
 from ...store.models import utcnow
 from ...store.token_health import (
@@ -13,6 +16,13 @@ from ...store.token_health import (
 )
 from ..resources.database import DatabaseResource
 
+T = TypeVar("T")
+
+
+def _read(database: DatabaseResource, query: Callable[[Session], T]) -> T:
+    # One read-only transaction: retried through a database restart instead of failing the check.
+    return database.get_database().transaction(query, name="token health check", read_only=True)
+
 
 def _names(items) -> str:
     return ", ".join(items[:10]) + (f" and {len(items) - 10} more" if len(items) > 10 else "")
@@ -20,8 +30,7 @@ def _names(items) -> str:
 
 @asset_check(asset="oauth_tokens", description="No active account has an expired token.")
 def no_expired_tokens(database: DatabaseResource) -> AssetCheckResult:
-    with database.get_database().session() as s:
-        bad = expired(active_token_states(s), utcnow())
+    bad = expired(_read(database, active_token_states), utcnow())
     return AssetCheckResult(
         passed=not bad,
         severity=AssetCheckSeverity.ERROR,
@@ -32,8 +41,8 @@ def no_expired_tokens(database: DatabaseResource) -> AssetCheckResult:
 
 @asset_check(asset="oauth_tokens", description="No token runs out within 24 h unrenewed.")
 def no_token_expiring_within_24h(database: DatabaseResource) -> AssetCheckResult:
-    with database.get_database().session() as s:
-        soon = expiring_unrefreshable(active_token_states(s), utcnow(), timedelta(hours=24))
+    states = _read(database, active_token_states)
+    soon = expiring_unrefreshable(states, utcnow(), timedelta(hours=24))
     return AssetCheckResult(
         passed=not soon,
         severity=AssetCheckSeverity.WARN,
@@ -46,8 +55,7 @@ def no_token_expiring_within_24h(database: DatabaseResource) -> AssetCheckResult
     asset="oauth_tokens", description="Share of active accounts whose last refresh failed."
 )
 def token_refresh_failure_rate(database: DatabaseResource) -> AssetCheckResult:
-    with database.get_database().session() as s:
-        states = active_token_states(s)
+    states = _read(database, active_token_states)
     failing = [t for t in states if t.consecutive_failures > 0]
     rate = len(failing) / len(states) if states else 0.0
     return AssetCheckResult(
@@ -62,8 +70,7 @@ def token_refresh_failure_rate(database: DatabaseResource) -> AssetCheckResult:
 
 @asset_check(asset="oauth_tokens", description="No account waits for re-authorisation.")
 def no_account_awaiting_reauth(database: DatabaseResource) -> AssetCheckResult:
-    with database.get_database().session() as s:
-        waiting = accounts_awaiting_reauth(s)
+    waiting = _read(database, accounts_awaiting_reauth)
     return AssetCheckResult(
         passed=not waiting,
         severity=AssetCheckSeverity.ERROR,

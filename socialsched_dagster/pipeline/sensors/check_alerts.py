@@ -5,7 +5,8 @@ per tick; the check changes seen in one tick go out as one message (see `alerts.
 cursor holds the per-check states, the newest execution applied per check, the newest run-failure
 event handled, and alerts the webhook has not accepted yet (sent again next tick). Without a
 configured webhook the states are still tracked, so configuring it later does not replay old
-failures.
+failures. A tick that cannot read Dagster's storage (a database restart) skips and leaves the
+cursor as it was.
 """
 
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ from ...alerts.message import headline
 from ...alerts.state import MAX_OUTBOX, AlertCursor
 from ...alerts.webhook import URL_ENV, WebhookConfig, send_alerts
 from ...domain.platforms import Platform
+from ...store.transient import transient_cause
 from ..run_planning import job_name
 
 
@@ -43,10 +45,20 @@ def build_check_alerts_sensor(run_job_names: Sequence[str] | None = None):
         keys = repo.asset_graph.asset_check_keys if repo is not None else ()
         if repo is None:
             context.log.warning("no repository definition in the sensor context: checks ignored")
-        alerts = [
-            *combine(collect_check_alerts(context.instance, keys, cursor), headline),
-            *collect_run_alerts(context.instance, cursor, watched),
-        ]
+        try:
+            alerts = [
+                *combine(collect_check_alerts(context.instance, keys, cursor), headline),
+                *collect_run_alerts(context.instance, cursor, watched),
+            ]
+        except Exception as exc:
+            reason = transient_cause(exc)
+            if reason is None:
+                raise
+            # Dagster's own storage (PostgreSQL in production) is restarting or unreachable.
+            # Nothing was sent and the stored cursor is unchanged, so the next tick reads the
+            # same changes again: an alert is late by one tick, never lost or doubled.
+            context.log.warning(f"Dagster's storage unavailable ({reason}); alerts wait a tick")
+            return SkipReason(f"Dagster's storage unavailable ({reason}); trying again next tick")
         try:
             config = WebhookConfig.from_env()
             problem = None if config else f"{URL_ENV} is not set"

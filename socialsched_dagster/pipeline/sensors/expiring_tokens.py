@@ -29,7 +29,8 @@ def build_expiring_tokens_sensor(job):
     )
     def expiring_tokens_sensor(context: SensorEvaluationContext, database: DatabaseResource):
         now, policy = utcnow(), refresh_policy()
-        with database.get_database().session() as s:
+
+        def read(s):
             due = [
                 t
                 for p in Platform
@@ -40,6 +41,12 @@ def build_expiring_tokens_sensor(job):
                     OAuthToken.account_id.in_([t.account_id for t in due])
                 )
             )
+            return due, failures
+
+        # A transaction, not a bare session: a database restart is waited out, not a failed tick.
+        due, failures = database.get_database().transaction(
+            read, name="expiring tokens sensor", read_only=True
+        )
         if not due:
             return SkipReason("no token within its refresh horizon")
         last = json.loads(context.cursor) if context.cursor else {}
