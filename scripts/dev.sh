@@ -25,6 +25,9 @@ ensure_env() {
 
 case "${1:-}" in
   demo) shift; ensure_env; exec "$VENV/bin/socialsched" demo "$@" ;;
-  test) shift; ensure_env; exec "$VENV/bin/python" -m pytest "$@" ;;
+  # Two workers (pytest-xdist), one per core: most tests wait on processes and HTTP, and each
+  # worker has its own Redis database and sandbox. SOCIALSCHED_TEST_WORKERS=0 runs serially.
+  test) shift; ensure_env
+    exec "$VENV/bin/python" -m pytest -n "${SOCIALSCHED_TEST_WORKERS:-2}" --dist worksteal "$@" ;;
   *) echo "usage: scripts/dev.sh demo|test [args]" >&2; exit 2 ;;
 esac

@@ -52,6 +52,7 @@ def _evaluation(record: AssetCheckExecutionRecord) -> CheckEvaluation:
         severity=ev.severity.value,
         description=ev.description,
         metrics=metrics,
+        partition=record.partition,
     )
 
 

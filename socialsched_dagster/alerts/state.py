@@ -1,9 +1,11 @@
 """One alert per state change: what the alerts sensor remembers between ticks, and the decision.
 
 A check alerts when it starts failing and when it recovers, never while it stays in one state, so
-a check evaluated every few minutes does not page every few minutes. A failed run alerts once,
-keyed by its run id. Everything here is plain data that round-trips through JSON, because it
-lives in a sensor cursor.
+a check evaluated every few minutes does not page every few minutes. A partitioned check (the
+per-window `window_published`) has a state per partition: a window that fails alerts once,
+whatever other windows do, and later runs of the same window do not alert again. A failed run
+alerts once, keyed by its run id. Everything here is plain data that round-trips through JSON,
+because it lives in a sensor cursor.
 """
 
 from __future__ import annotations
@@ -22,12 +24,15 @@ CURSOR_VERSION = 1
 MAX_REMEMBERED_RUNS = 200  # only a guard against an event seen twice; the storage id is the cursor
 MAX_PENDING = 20  # planned executions remembered per check (one per live run)
 MAX_OUTBOX = 50  # undelivered alerts kept for the next tick; beyond that the oldest are dropped
+# Failing partitions remembered (a passing one is forgotten: there is one per hour per platform);
+# beyond that the oldest failures are dropped, and their recovery goes unannounced.
+MAX_PARTITION_STATES = 200
 
 
 @dataclass(frozen=True)
 class Alert:
     kind: str  # FAILING | RECOVERED | RUN_FAILED
-    subject: str  # the check name, or the job name of a failed run
+    subject: str  # the check name (and window, if partitioned), or a failed run's job name
     target: str  # the asset key path ("a/b"), or the run id
     description: str  # unscrubbed: the message builder scrubs it, so it happens in one place
     ui_path: str  # path under the Dagster UI base URL
@@ -49,10 +54,16 @@ class CheckEvaluation:
     severity: str | None = None
     description: str | None = None
     metrics: tuple[tuple[str, str], ...] = ()  # the measured values, e.g. (("error_rate", "0.07"),)
+    partition: str | None = None  # of a partitioned check: the window it judged
 
     @property
     def key(self) -> str:
-        return "/".join(self.asset_path) + "/" + self.check_name
+        key = "/".join(self.asset_path) + "/" + self.check_name
+        return f"{key}[{self.partition}]" if self.partition else key
+
+    @property
+    def subject(self) -> str:
+        return f"{self.check_name} {self.partition}" if self.partition else self.check_name
 
 
 @dataclass(frozen=True)
@@ -143,7 +154,12 @@ class AlertCursor:
         if previous is not None and previous.status == status:
             previous.last = ev.timestamp
             return None
-        self.checks[ev.key] = CheckState(status, ev.timestamp, ev.timestamp)
+        if ev.partition and ev.passed:
+            self.checks.pop(ev.key, None)  # only failing windows are remembered
+        else:
+            self.checks[ev.key] = CheckState(status, ev.timestamp, ev.timestamp)
+            if ev.partition:
+                self._forget_old_partitions()
         if ev.passed and previous is None:
             return None  # first seen healthy: nothing happened worth a message
         metrics = ", ".join(f"{k}={v}" for k, v in ev.metrics)
@@ -158,7 +174,7 @@ class AlertCursor:
             text += f"\nMeasured: {metrics}"
         return Alert(
             kind=RECOVERED if ev.passed else FAILING,
-            subject=ev.check_name,
+            subject=ev.subject,
             target="/".join(ev.asset_path),
             description=text,
             ui_path=check_ui_path(ev.asset_path, ev.check_name),
@@ -166,6 +182,13 @@ class AlertCursor:
             severity=ev.severity,
             since=since,
         )
+
+    def _forget_old_partitions(self) -> None:
+        partitioned = [k for k in self.checks if k.endswith("]")]
+        for key in sorted(partitioned, key=lambda k: self.checks[k].since)[
+            : max(0, len(partitioned) - MAX_PARTITION_STATES)
+        ]:
+            del self.checks[key]
 
     def observe_run_failure(self, failure: RunFailure) -> Alert | None:
         if failure.run_id in self.alerted_runs:

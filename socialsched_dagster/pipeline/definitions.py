@@ -31,10 +31,12 @@ from .resources.platforms import PlatformsResource
 from .resources.publishing import publishing_config_from_env
 from .resources.redis import RedisResource
 from .run_planning import job_name
+from .run_tags import health_run_tags, publishing_run_tags, token_refresh_run_tags
 from .schedules import build_safety_schedule
 from .sensors.check_alerts import build_check_alerts_sensor
 from .sensors.due_posts import build_due_posts_sensor
 from .sensors.expiring_tokens import build_expiring_tokens_sensor
+from .sensors.window_calendar import build_window_calendar_sensor
 
 
 def build_definitions() -> Definitions:
@@ -43,6 +45,8 @@ def build_definitions() -> Definitions:
         # the warning would otherwise print on every process start of every run.
         warnings.simplefilter("ignore", BetaWarning)
         platform_assets = {p: build_platform_asset(p) for p in Platform}
+    publishing = publishing_config_from_env()
+    publishing_tags = publishing_run_tags(publishing.settings(), publishing.sensor_lead_s)
     jobs = {
         p: define_asset_job(
             job_name(p.value),
@@ -51,6 +55,7 @@ def build_definitions() -> Definitions:
             # A run is one process; the multiprocess executor would add a second per step.
             executor_def=in_process_executor,
             description=f"Publish one window of {p.value} posts.",
+            run_tags=publishing_tags,  # first in the queue, ended when stuck (run_tags.py)
         )
         for p, a in platform_assets.items()
     }
@@ -59,6 +64,7 @@ def build_definitions() -> Definitions:
         selection=AssetSelection.assets(oauth_tokens),
         executor_def=in_process_executor,
         description="Refresh every token within its refresh horizon, then check token health.",
+        run_tags=token_refresh_run_tags(),
     )
     hourly_refresh = ScheduleDefinition(
         name="refresh_tokens_hourly",
@@ -77,6 +83,7 @@ def build_definitions() -> Definitions:
         selection=AssetSelection.checks(*checks),
         executor_def=in_process_executor,
         description="Evaluate every health check (they also run after each materialization).",
+        run_tags=health_run_tags(),
     )
     health_schedule = ScheduleDefinition(
         name="health_checks_schedule",
@@ -95,6 +102,7 @@ def build_definitions() -> Definitions:
             build_due_posts_sensor(list(jobs.values())),
             build_expiring_tokens_sensor(refresh_job),
             build_check_alerts_sensor([*(j.name for j in jobs.values()), "refresh_tokens"]),
+            build_window_calendar_sensor(),
         ],
         schedules=[
             *(build_safety_schedule(p, j) for p, j in jobs.items()),
@@ -106,7 +114,7 @@ def build_definitions() -> Definitions:
             "database": DatabaseResource(),
             "redis": redis,
             "platforms": PlatformsResource(redis=redis),
-            "publishing": publishing_config_from_env(),
+            "publishing": publishing,
             "thresholds": health_thresholds_from_env(),
         },
         executor=in_process_executor,

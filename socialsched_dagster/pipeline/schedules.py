@@ -2,13 +2,18 @@
 
 from datetime import timedelta
 
-from dagster import DefaultScheduleStatus, ScheduleEvaluationContext, SkipReason, schedule
+from dagster import (
+    DefaultScheduleStatus,
+    ScheduleEvaluationContext,
+    SkipReason,
+    partition_loading_context,
+    schedule,
+)
 
 from ..domain.platforms import Platform
-from ..store.models import utcnow
 from .resources.database import DatabaseResource
 from .resources.publishing import PublishingConfig
-from .run_planning import plan, run_requests
+from .run_planning import decide, plan
 
 
 def build_safety_schedule(platform: Platform, job):
@@ -25,15 +30,23 @@ def build_safety_schedule(platform: Platform, job):
         database: DatabaseResource,
         publishing: PublishingConfig,
     ):
-        settings = publishing.settings()
-        _missed, windows = plan(
-            database.get_database(),
-            utcnow(),
+        db = database.get_database()
+        planned = plan(
+            db,
             lead=timedelta(seconds=publishing.sensor_lead_s),
-            stale_after=settings.stale_after,
+            stale_after=publishing.settings().stale_after,
         )
-        mine = [w for w in windows if w.platform == platform.value]
-        requests = run_requests(context.instance, mine, trigger="schedule")
-        return requests or SkipReason("no uncovered due window")
+        # Dagster validates a schedule's partition keys as of the tick's scheduled time (a
+        # late tick included), so the windows are judged at that time too. Several requests
+        # need run keys; a schedule's run keys are scoped to its tick.
+        with partition_loading_context(effective_dt=context.scheduled_execution_time):
+            decision = decide(
+                context.instance, db, planned, "schedule", platforms=[platform.value], run_key=True
+            )
+        if not decision.requests:
+            return SkipReason(decision.skip_message())
+        if decision.unplannable:
+            context.log.warning(decision.unplannable_message())
+        return decision.requests
 
     return _safety

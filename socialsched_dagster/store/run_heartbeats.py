@@ -79,3 +79,15 @@ def prune(session: Session, before: datetime) -> int:
         ).rowcount
         or 0
     )
+
+
+def beaten(session: Session, run_ids: Iterable[str]) -> set[str]:
+    """Those of `run_ids` that have beaten at least once, alive, finished or dead since."""
+    ids = list(run_ids)
+    if not ids:
+        return set()
+    return set(session.scalars(select(PublishingRun.run_id).where(PublishingRun.run_id.in_(ids))))
+
+
+def heartbeat(session: Session, run_id: str) -> PublishingRun | None:
+    return session.get(PublishingRun, run_id)

@@ -59,3 +59,27 @@ def test_an_unreadable_cursor_starts_over():
     assert AlertCursor.from_json("not json") == AlertCursor()
     assert AlertCursor.from_json('{"v": 99}') == AlertCursor()
     assert AlertCursor.from_json(None) == AlertCursor()
+
+
+def test_a_partitioned_check_has_a_state_per_window():
+    """`window_published` judges each hour: one window failing alerts once, whatever the other
+    windows do; a later run of the same window (still failing) is no news; passing windows are
+    not remembered, so the cursor does not grow by an hour every hour."""
+
+    def window(passed: bool, t: float, hour: str) -> CheckEvaluation:
+        why = None if passed else f"1 post failed in {hour}"
+        return CheckEvaluation(
+            ("facebook_posts",), "window_published", passed, t, "ERROR", why, partition=hour
+        )
+
+    cursor = AlertCursor()
+    assert cursor.observe_check(window(True, 1.0, "2026-12-01-06:00")) is None
+    failing = cursor.observe_check(window(False, 2.0, "2026-12-01-07:00"))
+    assert failing.kind == FAILING and failing.subject == "window_published 2026-12-01-07:00"
+    assert failing.ui_path == "/assets/facebook_posts?view=checks&checkDetail=window_published"
+    assert cursor.observe_check(window(True, 3.0, "2026-12-01-08:00")) is None  # another hour
+    assert cursor.observe_check(window(False, 4.0, "2026-12-01-07:00")) is None  # a later run
+    recovered = cursor.observe_check(window(True, 5.0, "2026-12-01-07:00"))
+    assert recovered.kind == RECOVERED and recovered.since == 2.0
+    assert cursor.checks == {}
+    assert AlertCursor.from_json(cursor.to_json()) == cursor

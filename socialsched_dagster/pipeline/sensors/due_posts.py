@@ -1,11 +1,12 @@
 """`due_posts_sensor`: starts a publishing run shortly before its window's posts are due."""
 
+from datetime import timedelta
+
 from dagster import DefaultSensorStatus, SensorEvaluationContext, SkipReason, sensor
 
-from ...store.models import utcnow
 from ..resources.database import DatabaseResource
 from ..resources.publishing import PublishingConfig
-from ..run_planning import plan, run_requests
+from ..run_planning import decide, plan
 
 
 def build_due_posts_sensor(jobs):
@@ -20,27 +21,22 @@ def build_due_posts_sensor(jobs):
     def due_posts_sensor(
         context: SensorEvaluationContext, database: DatabaseResource, publishing: PublishingConfig
     ):
-        settings = publishing.settings()
-        missed, windows = plan(
-            database.get_database(),
-            utcnow(),
-            lead=_seconds(publishing.sensor_lead_s),
-            stale_after=settings.stale_after,
+        db = database.get_database()
+        planned = plan(
+            db,
+            lead=timedelta(seconds=publishing.sensor_lead_s),
+            stale_after=publishing.settings().stale_after,
         )
-        if missed:
-            context.log.warning(f"{missed} target(s) passed the stale cutoff and are now missed")
-        requests = run_requests(context.instance, windows, trigger="sensor")
-        if not requests:
-            busy = len(windows)
-            return SkipReason(
-                f"{busy} window(s) due, all covered by live runs" if busy else "nothing due"
+        if planned.missed:
+            context.log.warning(
+                f"{planned.missed} target(s) passed the stale cutoff and are now missed"
             )
-        return requests
+        decision = decide(context.instance, db, planned, trigger="sensor")
+        if not decision.requests:
+            return SkipReason(decision.skip_message())
+        if decision.unplannable:
+            # The other windows still get their runs; this one is said in the tick's log.
+            context.log.warning(decision.unplannable_message())
+        return decision.requests
 
     return due_posts_sensor
-
-
-def _seconds(value: float):
-    from datetime import timedelta
-
-    return timedelta(seconds=value)
