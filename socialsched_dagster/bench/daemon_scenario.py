@@ -52,7 +52,7 @@ def _content(platform: Platform, n: int) -> PostContent:
     return PostContent(title=f"bench video {n}", description="bench", media=(video,))
 
 
-def seed(env: BenchEnvironment, scenario: Scenario) -> None:
+def seed(env: BenchEnvironment, scenario: Scenario, interleave: bool = False) -> None:
     platforms = list(Platform)
 
     def work(session):
@@ -67,6 +67,9 @@ def seed(env: BenchEnvironment, scenario: Scenario) -> None:
                     refresh_token=issued.get("refresh_token"),
                 )  # fmt: skip
                 accounts.append((platform, account.id))
+        if interleave:  # consecutive posts on alternating platforms, not in blocks per platform
+            n = scenario.accounts_per_platform
+            accounts = [accounts[p * n + i] for i in range(n) for p in range(len(platforms))]
         # From now, not from before the accounts: minting a thousand tokens takes a while.
         start = utcnow() + timedelta(seconds=scenario.start_in_s)
         step = scenario.spread_s / max(1, scenario.posts - 1)

@@ -125,3 +125,47 @@ def daemon_cmd(posts, accounts_per_platform, start_in_s, spread_s, latency_ms, d
         click.echo(f"{key:24} {shown}")
     if json_out:
         json_out.write_text(json.dumps(result, indent=2))
+
+
+@bench_group.command("chaos")
+@click.option("--smoke", is_flag=True, help="600 posts, shorter faults: proves the harness")
+@click.option("--posts", type=int, default=None, help="targets (full 6000, smoke 600)")
+@click.option("--accounts-per-platform", type=int, default=None)
+@click.option(
+    "--spread", "spread_s", type=float, default=None,
+    help="seconds the due times are spread over; default: long enough for every fault",
+)  # fmt: skip
+@click.option("--faults", default=None, help="comma-separated subset, in order (default: all)")
+@click.option("--daemon-down", "daemon_down_s", type=float, default=None)
+@click.option("--postgres-down", "postgres_down_s", type=float, default=None)
+@click.option("--redis-down", "redis_down_s", type=float, default=None)
+@click.option("--storm", "storm_s", type=float, default=None, help="429 and 5xx storm length")
+@click.option("--drop", "drop_s", type=float, default=None, help="drop-after-commit length")
+@click.option("--drop-rate", type=float, default=None)
+@click.option("--drain", "drain_s", type=float, default=None)
+@click.option("--lease", "lease_s", type=float, default=None, help="claim lease (default 90 s)")
+@click.option("--dagster-storage", type=click.Choice(["postgres", "sqlite"]), default=None)
+@click.option("--log-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="keep the daemon, sandbox and Redis logs here")  # fmt: skip
+@click.option("--json-out", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def chaos_cmd(smoke, faults, log_dir, json_out, **overrides):
+    """The real daemon under load on PostgreSQL + Redis while faults strike one after another;
+    exits 1 on any duplicate, lost or stuck target or a fault not recovered in lease + 30 s."""
+    from ..bench import chaos_plan
+    from ..bench.chaos import run_chaos
+    from ..bench.chaos_text import summary
+
+    _stoppable()
+    plan = (chaos_plan.SMOKE if smoke else chaos_plan.FULL).with_overrides(**overrides)
+    if faults:
+        names = tuple(f.strip() for f in faults.split(",") if f.strip())
+        unknown = sorted(set(names) - set(chaos_plan.FAULTS))
+        if unknown:
+            raise click.BadParameter(f"unknown: {', '.join(unknown)}", param_hint="--faults")
+        plan = plan.with_overrides(faults=names)
+    result = run_chaos(plan, log=click.echo, log_dir=log_dir)
+    click.echo("\n".join(summary(result)))
+    if json_out:
+        json_out.write_text(json.dumps(result, indent=2, default=str))
+    if result["problems"]:
+        raise SystemExit(1)
