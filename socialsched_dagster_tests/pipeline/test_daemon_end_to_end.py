@@ -56,7 +56,9 @@ def test_cli_scheduled_posts_go_out_through_the_daemon_on_time(world):
     assert max(lateness) < 5, lateness
     with DagsterInstance.get() as instance:
         # Other schedules (health checks, token refresh) may fire meanwhile; the publishing
-        # runs are the sensor's.
+        # runs are the daemon's own: the sensor's, or the safety schedule's when its tick
+        # (every 5 minutes) happens to come first. Nothing else starts them.
         runs = [r for r in instance.get_runs() if r.job_name.startswith("publish_")]
-    assert runs and all(r.tags.get("socialsched/trigger") == "sensor" for r in runs)
+    triggers = {r.tags.get("socialsched/trigger") for r in runs}
+    assert runs and triggers <= {"sensor", "schedule"}, triggers
     print(f"\nlateness max {max(lateness):.2f} s over {len(targets)} targets, {len(runs)} runs")
