@@ -63,9 +63,20 @@ def schedule(when, tz, accounts, text, title, description, link, media, external
             raise CliError(
                 "post not scheduled:\n" + "\n".join(f"  {e.field}: {e.reason}" for e in exc.errors)
             ) from None
-        if existing_refs(s, [request.external_ref]):
-            return None, request
-        return insert_posts(s, [request])[0], request
+        stored = existing_refs(s, [request.external_ref]).get(request.external_ref)
+        if stored is None:
+            return insert_posts(s, [request])[0], request
+        digest, stored_at = stored
+        moved = when.strip().lower() != "now" and stored_at != request.scheduled_at
+        if digest != request.content.fingerprint() or moved:
+            # The same key for another post: doing nothing silently would lose the user's
+            # change, doing it would break the key's promise. Say so.
+            raise CliError(
+                f"conflict: ref {request.external_ref!r} was scheduled before with other "
+                f"{'content' if not moved else 'time'}; nothing changed (use another --ref, "
+                "or cancel the first post)"
+            )
+        return None, request
 
     post_id, request = database().transaction(work, name="posts schedule")
     if post_id is None:
@@ -142,6 +153,11 @@ def cancel(post_id, accounts):
         return cancel_post(s, post_id, ids)
 
     result = database().transaction(work, name="posts cancel")
+    if result.cancelled == 0 and not result.not_cancellable:
+        # Nothing was left to cancel: the post is cancelled already, or has no such account.
+        scope = f" on {', '.join(accounts)}" if accounts else ""
+        click.echo(f"nothing to cancel: post {post_id} has no target{scope} left to cancel")
+        raise SystemExit(3)
     click.echo(f"cancelled {result.cancelled} target(s) of post {post_id}")
     if result.not_cancellable:
         left = ", ".join(f"{n} {status}" for status, n in sorted(result.not_cancellable.items()))

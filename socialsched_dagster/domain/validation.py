@@ -18,6 +18,8 @@ LIMITS = {
     "instagram_mentions": 20,
     "instagram_carousel_min": 2,
     "instagram_carousel_max": 10,
+    # Facebook's long-standing cap on a post's text (widely documented; Graph refuses longer).
+    "facebook_message_chars": 63206,
     "youtube_title_chars": 100,
     "youtube_description_bytes": 5000,
 }
@@ -73,6 +75,11 @@ def _facebook(c: PostContent) -> list[ContentError]:
     if len(c.media) > 1:
         errs.append(
             ContentError(p, "media", f"one photo or video per Facebook post, got {len(c.media)}")
+        )
+    limit = LIMITS["facebook_message_chars"]
+    if len(c.text) > limit:
+        errs.append(
+            ContentError(p, "text", f"text is {len(c.text):,} characters, at most {limit:,}")
         )
     return errs
 

@@ -60,12 +60,35 @@ def write(df: pd.DataFrame, directory: str | Path, name: str) -> tuple[Path, Pat
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     csv_path = directory / f"{name}.csv"
-    _atomic(csv_path, lambda tmp: df.to_csv(tmp, index=False))
+    safe = spreadsheet_safe(df)
+    _atomic(csv_path, lambda tmp: safe.to_csv(tmp, index=False))
     parquet_path = None
     if parquet_available():
         parquet_path = directory / f"{name}.parquet"
         _atomic(parquet_path, lambda tmp: df.to_parquet(tmp, index=False))
     return csv_path, parquet_path
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (`=HYPERLINK(...)` in a
+# caption or a handle would be a link to anywhere, or worse). OWASP's advice: a leading quote
+# makes the cell text again, and the quote is not shown.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """`df` with every text cell a spreadsheet would execute neutralised (numbers untouched)."""
+    out = df.copy()
+    for column in out.columns:
+        if _numeric(out[column]) or pd.api.types.is_bool_dtype(out[column]):
+            continue
+        out[column] = out[column].map(_neutralised)
+    return out
+
+
+def _neutralised(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _atomic(path: Path, save) -> None:

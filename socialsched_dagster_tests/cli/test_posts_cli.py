@@ -96,3 +96,27 @@ def test_cancel_stops_what_has_not_started(accounts, db_url):
         accounts.ok("posts", "list", "--json").out)["items"]}  # fmt: skip
     assert statuses == {"facebook:page": "cancelled", "instagram:shop": "publishing"}
     assert accounts("posts", "cancel", "99").err.strip().endswith("no post 99")
+
+
+def test_a_ref_reused_with_other_content_is_a_conflict_not_a_silent_no_op(accounts, db_url):
+    args = ("posts", "schedule", "--at", "2030-06-01 09:30", "--account", "facebook:page",
+            "--ref", "launch")  # fmt: skip
+    accounts.ok(*args, "--text", "first")
+    again = accounts.ok(*args, "--text", "first")
+    assert "already scheduled (ref launch); nothing changed" in again.out
+    changed = accounts(*args, "--text", "second")
+    assert changed.code != 0 and "conflict: ref 'launch'" in changed.err
+    moved = accounts("posts", "schedule", "--at", "2030-06-02 09:30", "--account",
+                     "facebook:page", "--ref", "launch", "--text", "first")  # fmt: skip
+    assert moved.code != 0 and "other time" in moved.err
+    assert count(db_url, "posts") == 1
+
+
+def test_cancelling_nothing_says_so_and_fails(accounts):
+    accounts.ok("posts", "schedule", "--at", "2030-06-01 09:30", "--account", "facebook:page",
+                "--text", "x")  # fmt: skip
+    other = accounts("posts", "cancel", "1", "--account", "instagram:shop")
+    assert other.code == 3 and "nothing to cancel" in other.out and "instagram:shop" in other.out
+    assert accounts.ok("posts", "cancel", "1").out.startswith("cancelled 1 target(s)")
+    twice = accounts("posts", "cancel", "1")
+    assert twice.code == 3 and "nothing to cancel: post 1" in twice.out

@@ -54,6 +54,14 @@ def test_facebook_needs_text_link_or_media():
     assert reasons(FB, PostContent(media=(IMG,))) == []
 
 
+@pytest.mark.parametrize("length,ok", [(63206, True), (63207, False), (50_000_000, False)])
+def test_facebook_text_has_an_upper_bound(length, ok):
+    errs = reasons(FB, PostContent(text="x" * length))
+    assert (errs == []) is ok
+    if not ok:
+        assert errs == [f"text: text is {length:,} characters, at most 63,206"]
+
+
 @pytest.mark.parametrize(
     "title,ok", [("x", True), ("t" * 100, True), ("t" * 101, False), ("", False), ("a<b", False)]
 )

@@ -41,3 +41,15 @@ def test_write_replaces_files_whole_and_they_read_back(tmp_path):
         pd.testing.assert_frame_equal(pd.read_parquet(parquet_path), df)
     else:
         assert parquet_path is None
+
+
+def test_cells_a_spreadsheet_would_execute_are_written_as_text(tmp_path):
+    hostile = ["=HYPERLINK(\"http://evil.example\",\"click\")", "+1+1", "@SUM(A1)", "-2+3",
+               "\tcmd", "plain @ mention", "acme_page"]  # fmt: skip
+    df = pd.DataFrame({"account": hostile, "published": [-1, 0, 1, 2, 3, 4, 5]})
+    csv_path, _ = write(df, tmp_path, "report")
+    back = pd.read_csv(csv_path, keep_default_na=False)
+    assert list(back["account"][:5]) == ["'" + v for v in hostile[:5]]
+    assert list(back["account"][5:]) == hostile[5:]  # harmless text is left as it was
+    assert list(back["published"]) == [-1, 0, 1, 2, 3, 4, 5]  # numbers are numbers
+    assert df["account"][0].startswith("=")  # the caller's frame is not changed
