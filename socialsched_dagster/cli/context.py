@@ -23,18 +23,41 @@ def settings() -> Settings:
 
 
 def database(*, require_schema: bool = True):
+    """The app database. Only `db upgrade` (require_schema=False) may create one: any other
+    command that finds none says which one it looked for, instead of creating an empty
+    database wherever it happens to run."""
+    from sqlalchemy.engine import make_url
+
     from ..store import migrate
     from ..store.database import get_database
 
-    db = get_database(settings().database_url)
+    url = settings().database_url
+    where = make_url(url).render_as_string(hide_password=True)
+    if require_schema and _missing_sqlite_file(url):
+        raise CliError(
+            f"no app database at {where}: run `socialsched db upgrade` to create it there, "
+            "or point SOCIALSCHED_DATABASE_URL (or SOCIALSCHED_HOME) at the one you use"
+        )
+    db = get_database(url)
     if require_schema:
         current, head = migrate.current_revision(db.engine), migrate.head_revision()
         if current != head:
             raise CliError(
-                f"the app database is at schema {current or 'none'}, the code needs {head}: "
-                "run `socialsched db upgrade`"
+                f"the app database {where} is at schema {current or 'none'}, the code needs "
+                f"{head}: run `socialsched db upgrade`"
             )
     return db
+
+
+def _missing_sqlite_file(url: str) -> bool:
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return False
+    return not Path(parsed.database).exists()
 
 
 def cipher():

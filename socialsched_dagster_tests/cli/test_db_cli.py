@@ -19,9 +19,12 @@ def fresh_cli(request, tmp_path, token_key):
     return Cli(env)
 
 
-def test_commands_ask_for_an_upgrade_until_the_schema_exists(fresh_cli):
+def test_commands_ask_for_an_upgrade_until_the_schema_exists(fresh_cli, tmp_path):
     before = fresh_cli("accounts", "list")
     assert before.code == 1 and "run `socialsched db upgrade`" in before.err
+    # It names the database it looked for, and creates none (only `db upgrade` does).
+    assert "new.db" in before.err or "socialsched_test_" in before.err
+    assert not (tmp_path / "new.db").exists()
     assert f"schema {migrate.head_revision()}" in fresh_cli.ok("db", "upgrade").out
     assert fresh_cli.ok("accounts", "list").out.startswith("no accounts yet")
     assert "base" in fresh_cli.ok("db", "downgrade", "base").out
