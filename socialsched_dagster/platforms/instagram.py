@@ -155,13 +155,7 @@ class InstagramClient(HttpOwner):
                 # The platform no longer knows the container. Publish is only reached when no
                 # earlier media_publish may have gone out (else the publisher reconciles first,
                 # by caption), so a new container is safe.
-                raise PublishError(
-                    ErrorKind.MEDIA_PROCESSING,
-                    f"{exc.message} A new container is needed.",
-                    exc.code,
-                    http_status=exc.http_status,
-                    replace_container=True,
-                ) from exc
+                raise _new_container_needed(exc) from exc
             if code in READY:
                 return code
             if code == "ERROR":
@@ -274,6 +268,11 @@ def _dead_container(exc: PublishError) -> PublishError | None:
     subcode = (exc.code or "").rpartition("/")[2]
     if exc.kind is ErrorKind.UNKNOWN_OUTCOME or subcode not in DEAD_CONTAINER_SUBCODES:
         return None
+    return _new_container_needed(exc)
+
+
+def _new_container_needed(exc: PublishError) -> PublishError:
+    """The platform's refusal of a dead container, as a retry that prepares a new one."""
     return PublishError(
         ErrorKind.MEDIA_PROCESSING,
         f"{exc.message} A new container is needed.",
