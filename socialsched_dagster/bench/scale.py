@@ -34,9 +34,11 @@ FUTURE_GAP = timedelta(minutes=10)
 HISTORY = timedelta(days=30)
 
 _ACCOUNTS = """
-INSERT INTO accounts (id, platform, external_id, handle, owner, status, created_at, updated_at)
+INSERT INTO accounts (id, platform, external_id, handle, handle_key, owner, status, created_at,
+                      updated_at)
 SELECT (pl.ord - 1) * :a + g.a + 1, pl.name, 'scale-' || pl.ord || '-' || g.a,
-       'scale_' || pl.name || '_' || g.a, 'owner-' || g.a, 'active',
+       'scale_' || pl.name || '_' || g.a, 'scale_' || pl.name || '_' || g.a, 'owner-' || g.a,
+       'active',
        :now - interval '90 days', :now - interval '90 days'
 FROM unnest(CAST(:platforms AS varchar[])) WITH ORDINALITY AS pl (name, ord),
      generate_series(0, :a - 1) AS g (a)

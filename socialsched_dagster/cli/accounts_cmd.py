@@ -12,7 +12,15 @@ from datetime import datetime, timedelta
 
 import click
 
-from .context import CliError, cipher, database, emit_json, parse_when, user_errors
+from .context import (
+    CliError,
+    cipher,
+    database,
+    emit_json,
+    parse_when,
+    transaction_seeing_rivals,
+    user_errors,
+)
 
 
 def read_tokens(token_env: str | None, refresh_token_env: str | None) -> tuple[str, str | None]:
@@ -39,6 +47,19 @@ def read_tokens(token_env: str | None, refresh_token_env: str | None) -> tuple[s
     return lines[0], (lines[1] if len(lines) > 1 else None)
 
 
+def token_expiry(expires_in: int | None, expires_at: str | None, *, now: datetime):
+    """When the new token expires, from --expires-in or --expires-at; a token that has
+    expired already is refused, not stored to fail at the first publish."""
+    expiry = parse_when(expires_at, "--expires-at")
+    if expires_in is not None:
+        expiry = now + timedelta(seconds=expires_in)
+    if expiry is not None and expiry <= now:
+        raise CliError(
+            f"the token expired at {expiry:%Y-%m-%d %H:%M} UTC: connect with a fresh token"
+        )
+    return expiry
+
+
 @click.group("accounts")
 def accounts_group() -> None:
     """Connect social accounts and manage their tokens."""
@@ -49,7 +70,12 @@ def accounts_group() -> None:
 @click.option("--external-id", required=True, help="ig-user-id, page id or channel id")
 @click.option("--handle", required=True, help="short name used as platform:handle")
 @click.option("--owner", default=None)
-@click.option("--expires-in", type=int, default=None, help="token lifetime in seconds")
+@click.option(
+    "--expires-in",
+    type=click.IntRange(1, 10 * 365 * 86400),
+    default=None,
+    help="token lifetime in seconds",
+)
 @click.option("--expires-at", default=None, help="token expiry, ISO 8601")
 @click.option("--token-env", default=None, help="read the access token from this env var")
 @click.option("--refresh-token-env", default=None, help="read the refresh token from this env var")
@@ -61,11 +87,10 @@ def add(platform, external_id, handle, owner, expires_in, expires_at, token_env,
     from ..store.models import utcnow
 
     access, refresh = read_tokens(token_env, refresh_token_env)
-    expiry = parse_when(expires_at, "--expires-at")
-    if expires_in is not None:
-        expiry = utcnow() + timedelta(seconds=expires_in)
+    expiry = token_expiry(expires_in, expires_at, now=utcnow())
     db, key = database(), cipher()
-    account = db.transaction(
+    account = transaction_seeing_rivals(
+        db,
         lambda s: add_account(
             s,
             key,
@@ -173,7 +198,12 @@ def enable(account, stale_after_s):
 
 @accounts_group.command("reconnect")
 @click.argument("account")
-@click.option("--expires-in", type=int, default=None, help="token lifetime in seconds")
+@click.option(
+    "--expires-in",
+    type=click.IntRange(1, 10 * 365 * 86400),
+    default=None,
+    help="token lifetime in seconds",
+)
 @click.option("--expires-at", default=None, help="token expiry, ISO 8601")
 @click.option("--token-env", default=None, help="read the access token from this env var")
 @click.option("--refresh-token-env", default=None, help="read the refresh token from this env var")
@@ -189,9 +219,7 @@ def reconnect(account, expires_in, expires_at, token_env, refresh_token_env, sta
     ref = AccountRef.parse(account)
     access, refresh = read_tokens(token_env, refresh_token_env)
     now = utcnow()
-    expiry = parse_when(expires_at, "--expires-at")
-    if expires_in is not None:
-        expiry = now + timedelta(seconds=expires_in)
+    expiry = token_expiry(expires_in, expires_at, now=now)
     key = cipher()
 
     def work(s):

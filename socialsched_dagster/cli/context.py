@@ -68,18 +68,46 @@ def cipher():
 
 
 def user_errors(fn: Callable) -> Callable:
-    """Turn the domain's ValueErrors into clean CLI errors instead of tracebacks."""
+    """Turn the domain's ValueErrors into clean CLI errors instead of tracebacks.
+
+    A database refusal that validation should have caught first still gets one line, not
+    the driver's text (which quotes the SQL and the row)."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        from sqlalchemy.exc import DataError, IntegrityError
+
         from ..security.token_cipher import TokenKeyError
 
         try:
             return fn(*args, **kwargs)
         except (ValueError, TokenKeyError) as exc:
             raise CliError(str(exc)) from None
+        except IntegrityError:
+            raise CliError(
+                "the database refused the change because it conflicts with data written at the "
+                "same time; nothing was written: run the command again"
+            ) from None
+        except DataError:
+            raise CliError(
+                "the database refused a value (too long, or a character it cannot store); "
+                "nothing was written"
+            ) from None
 
     return wrapper
+
+
+def transaction_seeing_rivals(db, work: Callable, *, name: str):
+    """`db.transaction(work)`, run once more if another command committed a conflicting row
+    (the same ref, the same handle) between our checks and our insert: `work` then sees that
+    row and answers as if it had been there all along ("already imported", "already exists"),
+    instead of the loser of a race printing an IntegrityError."""
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        return db.transaction(work, name=name)
+    except IntegrityError:
+        return db.transaction(work, name=name)
 
 
 def emit_json(data: Any) -> None:

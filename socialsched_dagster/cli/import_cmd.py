@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .context import database, user_errors
+from .context import database, transaction_seeing_rivals, user_errors
 
 
 @click.command("import")
@@ -43,8 +43,9 @@ def import_cmd(file: Path, dry_run: bool, progress: bool | None):
             return plan
 
         # One transaction: validation reads and the insert see the same database, and a
-        # failure anywhere leaves nothing behind.
-        plan = database().transaction(work, name="posts import", attempts=3)
+        # failure anywhere leaves nothing behind. If a concurrent import of the same rows wins
+        # the race, the second pass reports its rows as already imported.
+        plan = transaction_seeing_rivals(database(), work, name="posts import")
     verb = "would import" if dry_run else "imported"
     click.echo(
         f"{verb} {len(plan.new)} post(s) ({plan.targets} target(s)) from {plan.rows} row(s); "

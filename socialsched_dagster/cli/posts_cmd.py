@@ -7,10 +7,19 @@ from datetime import timedelta
 import click
 
 from .backfill_cmd import backfill_cmd
-from .context import CliError, database, emit_json, parse_when, user_errors
+from .context import (
+    CliError,
+    database,
+    emit_json,
+    parse_when,
+    transaction_seeing_rivals,
+    user_errors,
+)
 from .import_cmd import import_cmd
 
 PLATFORMS = click.Choice(["instagram", "facebook", "youtube"])
+# A post id as the database can hold it: a larger number is refused by click, not the driver.
+POST_ID = click.IntRange(1, 2**63 - 1)
 STATUSES = click.Choice(
     ["scheduled", "publishing", "published", "failed", "missed", "cancelled", "held"]
 )
@@ -78,7 +87,7 @@ def schedule(when, tz, accounts, text, title, description, link, media, external
             )
         return None, request
 
-    post_id, request = database().transaction(work, name="posts schedule")
+    post_id, request = transaction_seeing_rivals(database(), work, name="posts schedule")
     if post_id is None:
         click.echo(f"already scheduled (ref {request.external_ref}); nothing changed")
         return
@@ -140,7 +149,7 @@ def list_(statuses, platforms, accounts, due_from, due_to, limit, cursor, as_jso
 
 
 @posts_group.command("cancel")
-@click.argument("post_id", type=int)
+@click.argument("post_id", type=POST_ID)
 @click.option("--account", "accounts", multiple=True, help="only these accounts (platform:handle)")
 @user_errors
 def cancel(post_id, accounts):
@@ -167,7 +176,7 @@ def cancel(post_id, accounts):
 
 
 @posts_group.command("retry")
-@click.argument("post_id", type=int)
+@click.argument("post_id", type=POST_ID)
 @click.option("--account", "accounts", multiple=True, help="only these accounts (platform:handle)")
 @click.option("--stale-after-s", default=7200.0, show_default=True, type=float,
               help="targets later than this are made due now (not missed again)")  # fmt: skip

@@ -84,6 +84,10 @@ def _gap_start(naive: datetime, tz: ZoneInfo) -> datetime:
     return naive
 
 
+# Far enough for any campaign; beyond it a time is a typo (2062 for 2026). The intake checks it.
+MAX_AHEAD = timedelta(days=5 * 365)
+
+
 def parse_schedule_time(
     text: str, tz_name: str, *, now: datetime, allow_now: bool = True
 ) -> datetime:
@@ -107,7 +111,10 @@ def parse_schedule_time(
             f"cannot read {raw!r} as a time: use ISO 8601, e.g. 2026-12-01 09:30 or "
             "2026-12-01T09:30+01:00, or 'now'"
         ) from None
-    moment = parsed.astimezone(UTC) if parsed.tzinfo else resolve_local(parsed, tz)
+    try:
+        moment = parsed.astimezone(UTC) if parsed.tzinfo else resolve_local(parsed, tz)
+    except OverflowError:  # year 1 or 9999 shifted by the zone's offset
+        raise ScheduleError(f"{raw} is out of range; schedule within the next years") from None
     if moment < now:
         raise ScheduleError(
             f"{raw} ({_fmt(moment.astimezone(tz))}) is in the past; "

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
-from .content import MediaKind, PostContent
+from .content import Media, MediaKind, PostContent
 from .platforms import Platform
 
 LIMITS = {
@@ -20,6 +21,11 @@ LIMITS = {
     "instagram_carousel_max": 10,
     # Facebook's long-standing cap on a post's text (widely documented; Graph refuses longer).
     "facebook_message_chars": 63206,
+    # Instagram: "JPEG is the only image format supported"; reels and carousel videos MP4 or MOV.
+    "instagram_image_formats": (".jpg", ".jpeg"),
+    "instagram_video_formats": (".mp4", ".mov"),
+    # Facebook Page photos: JPEG, BMP, PNG, GIF and TIFF.
+    "facebook_photo_formats": (".jpg", ".jpeg", ".bmp", ".png", ".gif", ".tif", ".tiff"),
     "youtube_title_chars": 100,
     "youtube_description_bytes": 5000,
 }
@@ -36,6 +42,26 @@ class ContentError(ValueError):
         self.platform = platform
         self.field = field
         self.reason = reason
+
+
+def _extension(media: Media) -> str | None:
+    """The file extension of the URL's path, or None when the URL has none (a CDN id given
+    with an `image:`/`video:` prefix): then only the platform can judge the format."""
+    name = urlsplit(media.url).path.rsplit("/", 1)[-1].lower()
+    return f".{name.rsplit('.', 1)[1]}" if "." in name else None
+
+
+def _formats(p: Platform, c: PostContent, allowed: dict[MediaKind, tuple[str, ...]]):
+    errs = []
+    for m in c.media:
+        ext = _extension(m)
+        formats = allowed.get(m.kind)
+        if ext is not None and formats is not None and ext not in formats:
+            names = ", ".join(f.lstrip(".").upper() for f in formats)
+            errs.append(
+                ContentError(p, "media", f"{m.kind.value} {ext} is not accepted, only {names}")
+            )
+    return errs
 
 
 def _instagram(c: PostContent) -> list[ContentError]:
@@ -59,6 +85,16 @@ def _instagram(c: PostContent) -> list[ContentError]:
                 p, "text", f"caption is {len(c.text)} characters, at most 2,200 are allowed"
             )
         )
+    errs.extend(
+        _formats(
+            p,
+            c,
+            {
+                MediaKind.IMAGE: L["instagram_image_formats"],
+                MediaKind.VIDEO: L["instagram_video_formats"],
+            },
+        )
+    )
     tags = len(_HASHTAG.findall(c.text))
     if tags > L["instagram_hashtags"]:
         errs.append(ContentError(p, "text", f"caption has {tags} hashtags, at most 30 allowed"))
@@ -76,6 +112,7 @@ def _facebook(c: PostContent) -> list[ContentError]:
         errs.append(
             ContentError(p, "media", f"one photo or video per Facebook post, got {len(c.media)}")
         )
+    errs.extend(_formats(p, c, {MediaKind.IMAGE: LIMITS["facebook_photo_formats"]}))
     limit = LIMITS["facebook_message_chars"]
     if len(c.text) > limit:
         errs.append(

@@ -9,13 +9,22 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from ..domain.content import Media, PostContent
+from ..domain.field_limits import (
+    MAX_EXTERNAL_REF,
+    MAX_OWNER,
+    MAX_TEXT,
+    MAX_TIMEZONE,
+    MAX_TITLE,
+    MAX_URL,
+)
+from ..domain.handles import handle_key, has_control
 from ..domain.platforms import Platform
-from ..domain.scheduling import ScheduleError, parse_schedule_time
+from ..domain.scheduling import MAX_AHEAD, ScheduleError, parse_schedule_time
 from ..domain.states import AccountStatus
 from ..domain.validation import content_errors
 
@@ -33,6 +42,24 @@ FIELDS = (
 )
 REQUIRED = ("scheduled_at", "timezone", "accounts")
 _LIST_SPLIT = re.compile(r"[;|\s]+")
+# Bounds no platform rule covers (a YouTube-only post's text, a label): the same verdict on
+# SQLite, which stores anything, and PostgreSQL, which refuses with a raw error.
+_MAX_CHARS = {
+    "scheduled_at": 64,
+    "timezone": MAX_TIMEZONE,
+    "accounts": MAX_TEXT,
+    "text": MAX_TEXT,
+    "title": MAX_TITLE,
+    "description": MAX_TEXT,
+    "link": MAX_URL,
+    "media": MAX_TEXT,
+    "external_ref": MAX_EXTERNAL_REF,
+    "owner": MAX_OWNER,
+}
+# Fields that are labels, not prose: no control characters, and line breaks or tabs only where
+# they separate the items of a list.
+_LABELS = ("scheduled_at", "timezone", "accounts", "link", "media", "external_ref", "owner")
+_LIST_BREAKS = {"accounts": "\t\n\r", "media": "\t\n\r"}
 
 
 @dataclass(frozen=True)
@@ -77,9 +104,26 @@ def idempotency_key(fields: Mapping[str, str]) -> str:
 
 
 def normalize_ref(ref: str) -> str:
-    """`Instagram:@Acme` and `instagram:acme` name the same account."""
+    """`Instagram:@Acme` and `instagram:acme` name the same account (domain/handles.py)."""
     platform, _, handle = ref.partition(":")
-    return f"{platform.strip().lower()}:{handle.strip().lstrip('@').lower()}"
+    return f"{platform.strip().lower()}:{handle_key(handle)}"
+
+
+def field_errors(get: Mapping[str, str]) -> list[FieldError]:
+    """Characters and lengths no field may have, whatever the platform: checked before anything
+    else reads the field, so a NUL byte never reaches a parser or the database."""
+    errors = []
+    for name in FIELDS:
+        value = get[name]
+        if "\x00" in value:
+            errors.append(FieldError(name, "contains a NUL byte (\\x00): remove it"))
+        elif name in _LABELS and has_control(value, allowed=_LIST_BREAKS.get(name, "")):
+            errors.append(FieldError(name, "contains a control character: remove it"))
+        elif len(value) > _MAX_CHARS[name]:
+            errors.append(
+                FieldError(name, f"is {len(value):,} characters, at most {_MAX_CHARS[name]:,}")
+            )
+    return errors
 
 
 def split_list(value: str) -> list[str]:
@@ -105,21 +149,38 @@ def content_from_fields(fields: Mapping[str, str]) -> tuple[PostContent, list[Fi
 
 
 def parse_post(
-    fields: Mapping[str, str], *, known_accounts: Mapping[str, KnownAccount], now: datetime
+    fields: Mapping[str, str],
+    *,
+    known_accounts: Mapping[str, KnownAccount],
+    now: datetime,
+    check_urls: Callable[[PostContent], list[FieldError]] | None = None,
 ) -> PostRequest:
-    errors: list[FieldError] = []
+    """`check_urls` vets media and link URLs beyond their syntax (where they resolve): the
+    CLI and the import pass the configured policy's check."""
     get = {f: (fields.get(f) or "").strip() for f in FIELDS}
+    errors = field_errors(get)
+    if errors:
+        # A field with a NUL byte or of absurd length is not parsed any further: the verdict
+        # is about the bytes, and the same on every database.
+        raise InvalidPost(errors)
     for name in REQUIRED:
         if not get[name]:
             errors.append(FieldError(name, "is required"))
 
     content, content_problems = content_from_fields(get)
     errors.extend(content_problems)
+    if check_urls is not None and not content_problems:
+        errors.extend(check_urls(content))
 
     scheduled_at = None
     if get["scheduled_at"] and get["timezone"]:
         try:
             scheduled_at = parse_schedule_time(get["scheduled_at"], get["timezone"], now=now)
+            if scheduled_at - now > MAX_AHEAD:
+                raise ScheduleError(
+                    f"{get['scheduled_at']} is more than {MAX_AHEAD.days // 365} years ahead: "
+                    "check the year"
+                )
         except ScheduleError as exc:
             field = "timezone" if str(exc).startswith("unknown time zone") else "scheduled_at"
             errors.append(FieldError(field, str(exc)))
@@ -127,11 +188,24 @@ def parse_post(
     account_ids: list[int] = []
     held: set[int] = set()
     platforms_seen: set[Platform] = set()
-    for ref in dict.fromkeys(split_list(get["accounts"])):
+    first_ref_of: dict[int, str] = {}
+    refs = split_list(get["accounts"])
+    if get["accounts"] and not refs:
+        errors.append(FieldError("accounts", "names no account (write platform:handle)"))
+    for ref in dict.fromkeys(refs):
         account = known_accounts.get(normalize_ref(ref))
         if account is None:
             errors.append(FieldError("accounts", f"no account {ref!r} (write platform:handle)"))
             continue
+        if account.id in first_ref_of:
+            # Two spellings of one account: one target, or the user meant another account.
+            errors.append(
+                FieldError(
+                    "accounts", f"{ref!r} names the same account as {first_ref_of[account.id]!r}"
+                )
+            )
+            continue
+        first_ref_of[account.id] = ref
         if account.status == AccountStatus.DISABLED.value:
             errors.append(FieldError("accounts", f"account {ref} is disabled"))
             continue

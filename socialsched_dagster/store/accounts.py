@@ -8,6 +8,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..domain.field_limits import MAX_OWNER
+from ..domain.handles import clean_external_id, clean_handle, handle_key, has_control
 from ..domain.platforms import Platform
 from ..domain.states import AccountStatus, TargetStatus
 from ..security.token_cipher import TokenCipher
@@ -35,6 +37,10 @@ class AccountRef:
                 f"account {text!r} must be written platform:handle, e.g. instagram:acme"
             )
         return cls(Platform.parse(platform), handle.strip().lstrip("@"))
+
+    @property
+    def key(self) -> str:
+        return handle_key(self.handle)
 
     def __str__(self) -> str:
         return f"{self.platform.value}:{self.handle}"
@@ -69,13 +75,18 @@ def add_account(
     expires_at: datetime | None = None,
     owner: str | None = None,
 ) -> Account:
-    handle = handle.strip().lstrip("@")
+    try:
+        handle = clean_handle(handle)
+        external_id = clean_external_id(external_id)
+    except ValueError as exc:
+        raise AccountError(str(exc)) from None
+    owner = clean_owner(owner)
     if not access_token.strip():
         raise AccountError("the access token is empty")
     clash = session.scalar(
         select(Account).where(
             Account.platform == platform.value,
-            (Account.handle == handle) | (Account.external_id == external_id),
+            (Account.handle_key == handle_key(handle)) | (Account.external_id == external_id),
         )
     )
     if clash is not None:
@@ -87,6 +98,7 @@ def add_account(
         platform=platform.value,
         external_id=external_id,
         handle=handle,
+        handle_key=handle_key(handle),
         owner=owner,
         status=AccountStatus.ACTIVE.value,
     )
@@ -101,9 +113,19 @@ def add_account(
     return account
 
 
+def clean_owner(owner: str | None) -> str | None:
+    """An account's or a post's owner label: optional, bounded, printable."""
+    owner = (owner or "").strip()
+    if has_control(owner):
+        raise AccountError(f"owner {owner!r} contains a control character")
+    if len(owner) > MAX_OWNER:
+        raise AccountError(f"the owner is {len(owner)} characters, at most {MAX_OWNER}")
+    return owner or None
+
+
 def get_account(session: Session, ref: AccountRef) -> Account:
     account = session.scalar(
-        select(Account).where(Account.platform == ref.platform.value, Account.handle == ref.handle)
+        select(Account).where(Account.platform == ref.platform.value, Account.handle_key == ref.key)
     )
     if account is None:
         raise AccountError(f"no account {ref}; `socialsched accounts list` shows the known ones")
@@ -158,10 +180,6 @@ def enable_account(
     account.status = AccountStatus.ACTIVE.value
     account.updated_at = now
     return release_held(session, account.id, now=now, stale_before=stale_before)
-
-
-def accounts_by_ref(session: Session) -> dict[str, Account]:
-    return {f"{a.platform}:{a.handle}": a for a in session.scalars(select(Account))}
 
 
 def rotate_token_encryption(session: Session, cipher: TokenCipher) -> int:

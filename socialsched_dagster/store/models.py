@@ -21,6 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from ..domain.field_limits import MAX_EXTERNAL_REF, MAX_OWNER, MAX_TIMEZONE, MAX_TITLE
+from ..domain.handles import handle_key
 from .clock import host_now
 from .types import UTCDateTime
 
@@ -43,6 +45,10 @@ def utcnow() -> datetime:
     return host_now()
 
 
+def _handle_key_of_row(context) -> str:
+    return handle_key(context.get_current_parameters()["handle"])
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
@@ -51,14 +57,17 @@ class Account(Base):
     __tablename__ = "accounts"
     __table_args__ = (
         UniqueConstraint("platform", "external_id"),
-        UniqueConstraint("platform", "handle"),
+        # Not the spelling: `Shop` and `@shop` are one account (domain/handles.py).
+        UniqueConstraint("platform", "handle_key"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     platform: Mapped[str] = mapped_column(String(32))
     external_id: Mapped[str] = mapped_column(String(128))
     handle: Mapped[str] = mapped_column(String(128))
-    owner: Mapped[str | None] = mapped_column(String(128))
+    # Every lookup by handle goes through this, so spellings of one handle cannot diverge.
+    handle_key: Mapped[str] = mapped_column(String(128), default=_handle_key_of_row)
+    owner: Mapped[str | None] = mapped_column(String(MAX_OWNER))
     status: Mapped[str] = mapped_column(String(32), default="active")
     # Posts per rolling 24 h the platform allows this account (None: read it from the platform).
     publishing_quota: Mapped[int | None] = mapped_column(Integer)
@@ -96,16 +105,16 @@ class Post(Base):
     __tablename__ = "posts"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    owner: Mapped[str | None] = mapped_column(String(128))
+    owner: Mapped[str | None] = mapped_column(String(MAX_OWNER))
     text: Mapped[str] = mapped_column(Text, default="")
-    title: Mapped[str] = mapped_column(String(200), default="")
+    title: Mapped[str] = mapped_column(String(MAX_TITLE), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     link: Mapped[str] = mapped_column(Text, default="")
     media: Mapped[list] = mapped_column(JSON, default=list)
     scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    timezone: Mapped[str] = mapped_column(String(64))
+    timezone: Mapped[str] = mapped_column(String(MAX_TIMEZONE))
     # Idempotency key of an import or an API caller: the same key never makes a second post.
-    external_ref: Mapped[str | None] = mapped_column(String(255), unique=True)
+    external_ref: Mapped[str | None] = mapped_column(String(MAX_EXTERNAL_REF), unique=True)
     content_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..domain.platforms import Platform
 from ..domain.states import CANCELLABLE, TargetStatus
-from ..intake.post_request import KnownAccount, PostRequest, normalize_ref
+from ..intake.post_request import KnownAccount, PostRequest
 from .models import Account, Post, PostTarget, utcnow
 from .transitions import move
 
@@ -22,17 +22,20 @@ class PostError(ValueError):
 
 
 def known_accounts(session: Session) -> dict[str, KnownAccount]:
+    """Keyed as `normalize_ref` spells a reference, so every spelling of a handle finds it."""
+    rows = session.execute(select(Account.id, Account.platform, Account.handle_key, Account.status))
     return {
-        normalize_ref(f"{a.platform}:{a.handle}"): KnownAccount(
-            a.id, Platform(a.platform), a.status
-        )
-        for a in session.scalars(select(Account))
+        f"{platform}:{key}": KnownAccount(account_id, Platform(platform), status)
+        for account_id, platform, key, status in rows
     }
 
 
 def existing_refs(session: Session, refs: Sequence[str]) -> dict[str, tuple[str, datetime]]:
     """external_ref -> (content hash, scheduled_at) of posts already stored."""
     found: dict[str, tuple[str, datetime]] = {}
+    # A ref with a NUL byte cannot have been stored (intake refuses it), and PostgreSQL would
+    # refuse the query itself: it is simply not found, and the intake says what is wrong.
+    refs = [ref for ref in refs if "\x00" not in ref]
     for start in range(0, len(refs), 500):  # stay under every driver's bind-parameter limit
         chunk = refs[start : start + 500]
         rows = session.execute(

@@ -86,3 +86,43 @@ def test_due_targets_by_platform_is_an_index_scan(db):
             plan = " ".join(r[0] for r in conn.execute(text("EXPLAIN " + DUE)))
     assert "ix_post_targets_due" in plan, plan
     assert "Seq Scan" not in plan and "SCAN post_targets" not in plan, plan
+
+
+def _accounts_at_0002(url: str, handles: list[str]) -> Database:
+    db = Database(url)
+    migrate.upgrade(db.engine, "0002")
+    stamp = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    with db.engine.begin() as conn:
+        for n, handle in enumerate(handles):
+            conn.execute(
+                text(
+                    "INSERT INTO accounts (platform, external_id, handle, status, created_at, "
+                    "updated_at) VALUES ('facebook', :eid, :handle, 'active', :at, :at)"
+                ),
+                {"eid": str(n), "handle": handle, "at": stamp},
+            )
+    return db
+
+
+def test_upgrade_gives_existing_accounts_their_handle_key_and_enforces_it(empty_url):
+    db = _accounts_at_0002(empty_url, ["Acme_Page", "other"])
+    migrate.upgrade(db.engine)
+    with db.engine.connect() as conn:
+        keys = conn.execute(text("SELECT handle, handle_key FROM accounts ORDER BY id")).all()
+    assert [tuple(k) for k in keys] == [("Acme_Page", "acme_page"), ("other", "other")]
+    from sqlalchemy.exc import IntegrityError
+
+    with pytest.raises(IntegrityError), db.engine.begin() as conn:
+        conn.execute(
+            insert(Account),
+            {"platform": "facebook", "external_id": "9", "handle": "ACME_PAGE", "status": "active"},
+        )
+    db.dispose()
+
+
+def test_upgrade_refuses_accounts_whose_handles_differ_only_in_case(empty_url):
+    db = _accounts_at_0002(empty_url, ["Shop", "shop", "fine"])
+    with pytest.raises(RuntimeError, match=r"differ only in the case.*facebook: Shop, shop"):
+        migrate.upgrade(db.engine)
+    assert migrate.current_revision(db.engine) == "0002"  # nothing half-done
+    db.dispose()
