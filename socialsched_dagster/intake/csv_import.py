@@ -1,24 +1,20 @@
 """Bulk import of posts from CSV: every row validated first, then all or nothing.
 
-Rows are numbered as a spreadsheet shows them (the header is row 1, the first post row 2), so
-a user can jump straight to the cell an error names.
+Rows are numbered as a spreadsheet shows them (the header is row 1, blank lines count; see
+csv_reader), so a user can jump straight to the cell an error names.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
-import pandas as pd
-
+from ..domain.content import PostContent
 from ..domain.scheduling import UTC, ScheduleError, parse_schedule_time
+from .csv_reader import MAX_ERRORS_SHOWN, CsvRow, ImportRejected, RowError, read_rows
 from .post_request import (
-    FIELDS,
-    REQUIRED,
+    FieldError,
     InvalidPost,
     KnownAccount,
     PostRequest,
@@ -27,35 +23,16 @@ from .post_request import (
     parse_post,
 )
 
-MAX_ERRORS_SHOWN = 50
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    column: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"row {self.row}, column {self.column}: {self.reason}"
-
-
-class ImportRejected(ValueError):
-    """The file as a whole is refused; nothing was written."""
-
-    def __init__(self, errors: list[RowError] | str):
-        self.errors = [] if isinstance(errors, str) else errors
-        if isinstance(errors, str):
-            message = errors
-        else:
-            shown = "\n".join(f"  {e}" for e in errors[:MAX_ERRORS_SHOWN])
-            more = len(errors) - MAX_ERRORS_SHOWN
-            tail = f"\n  ... and {more} more" if more > 0 else ""
-            rows = len({e.row for e in errors})
-            message = (
-                f"{len(errors)} problem(s) in {rows} row(s); nothing was imported:\n{shown}{tail}"
-            )
-        super().__init__(message)
+__all__ = [
+    "MAX_ERRORS_SHOWN",
+    "CsvRow",
+    "ImportPlan",
+    "ImportRejected",
+    "RowError",
+    "chunks",
+    "plan_import",
+    "read_rows",
+]
 
 
 @dataclass
@@ -71,60 +48,25 @@ class ImportPlan:
         return sum(len(r.account_ids) for r in self.new)
 
 
-def read_rows(path: Path) -> list[dict[str, str]]:
-    raw = path.read_bytes()
-    if not raw.strip():
-        optional = ", ".join(c for c in FIELDS if c not in REQUIRED)
-        raise ImportRejected(
-            f"{path.name} is empty: expected a header row with the columns "
-            f"{', '.join(REQUIRED)} (and optionally {optional})"
-        )
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ImportRejected(
-            f"{path.name} is not UTF-8: byte 0x{raw[exc.start]:02x} on line {line} cannot be read. "
-            "Save the file as 'CSV UTF-8' and import again"
-        ) from None
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True
-        )
-    except (pd.errors.ParserError, csv.Error) as exc:
-        raise ImportRejected(f"{path.name} is not a well-formed CSV file: {exc}") from None
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
-    unknown = [c for c in frame.columns if c not in FIELDS]
-    missing = [c for c in REQUIRED if c not in frame.columns]
-    if unknown or missing:
-        parts = []
-        if missing:
-            parts.append(f"missing column(s) {', '.join(missing)}")
-        if unknown:
-            parts.append(f"unknown column(s) {', '.join(unknown)}")
-        raise ImportRejected(
-            f"{path.name}: {'; '.join(parts)}; the columns are {', '.join(FIELDS)}"
-        )
-    if frame.empty:
-        raise ImportRejected(f"{path.name} has a header but no posts")
-    return frame.to_dict(orient="records")
-
-
 def plan_import(
-    rows: list[dict[str, str]],
+    rows: Sequence[Mapping[str, str]],
     *,
     known_accounts: Mapping[str, KnownAccount],
     already_imported: Callable[[list[str]], Mapping[str, tuple[str, datetime]]],
     now: datetime,
     progress: Callable[[int], None] = lambda _n: None,
+    check_urls: Callable[[PostContent], list[FieldError]] | None = None,
 ) -> ImportPlan:
-    """Validate every row; raise ImportRejected listing every problem, or return the plan."""
+    """Validate every row; raise ImportRejected listing every problem, or return the plan.
+
+    Rows from `read_rows` carry the number a spreadsheet shows; plain mappings are taken as
+    consecutive rows after a header on row 1. `check_urls` is passed on to `parse_post`."""
     keys = [idempotency_key(r) for r in rows]
     stored = already_imported(sorted(set(keys)))
     plan, errors = ImportPlan(rows=len(rows)), []
     first_row_of: dict[str, int] = {}
     for index, (fields, key) in enumerate(zip(rows, keys, strict=True)):
-        row_no = index + 2
+        row_no = getattr(fields, "number", index + 2)
         progress(1)
         if key in first_row_of:
             errors.append(
@@ -145,7 +87,9 @@ def plan_import(
                 plan.unchanged.append(row_no)
             continue
         try:
-            plan.new.append(parse_post(fields, known_accounts=known_accounts, now=now))
+            plan.new.append(
+                parse_post(fields, known_accounts=known_accounts, now=now, check_urls=check_urls)
+            )
         except InvalidPost as exc:
             errors.extend(RowError(row_no, e.field, e.reason) for e in exc.errors)
     if errors:
