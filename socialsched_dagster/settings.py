@@ -5,8 +5,10 @@ secrets. One place, so the CLI, the Dagster resources and the tests agree on whe
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from .security.public_urls import MediaPolicy
 
 
 @dataclass(frozen=True)
@@ -15,6 +17,9 @@ class Settings:
     database_url: str
     redis_url: str | None  # None: embedded Redis under `home`
     token_key: str | None  # None: key file under `home`
+    # Media hosts taken as stand-ins and private networks media may be on (SOCIALSCHED_MEDIA_*):
+    # what intake accepts as a post's media URL.
+    media_policy: MediaPolicy = field(default_factory=MediaPolicy)
 
     @property
     def token_key_file(self) -> Path:
@@ -37,4 +42,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         database_url=env.get("SOCIALSCHED_DATABASE_URL") or f"sqlite:///{home / 'app.db'}",
         redis_url=env.get("REDIS_URL") or None,
         token_key=env.get("SOCIALSCHED_TOKEN_KEY") or None,
+        media_policy=MediaPolicy.from_env(env),
     )

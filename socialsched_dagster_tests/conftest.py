@@ -19,10 +19,21 @@ from socialsched_dagster.store import migrate
 from socialsched_dagster.store.database import Database
 from socialsched_dagster.store.models import Base
 
+# The `serve` fixture: real local media servers that count their requests.
+pytest_plugins = ["socialsched_dagster_tests.media_servers"]
+
 PG_ADMIN_URL = os.environ.get(
     "SOCIALSCHED_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 )
 REQUIRE_SERVERS = os.environ.get("SOCIALSCHED_REQUIRE_SERVERS") == "1"
+
+# The suite's media are on hosts that serve nothing (cdn.example.com, cdn.example, *.invalid,
+# samples.socialsched.dev): configured as stand-ins, as the demo and the benchmarks configure
+# theirs, for this process and every daemon or CLI process a test starts. A test that needs a
+# real download names its own local server and its own policy.
+TEST_STAND_IN_HOSTS = "example.com,example,invalid,socialsched.dev"
+os.environ["SOCIALSCHED_MEDIA_STAND_IN_HOSTS"] = TEST_STAND_IN_HOSTS
+os.environ.pop("SOCIALSCHED_MEDIA_PRIVATE_NETWORKS", None)
 
 
 def _unavailable(what: str, why: object) -> None:

@@ -27,7 +27,7 @@ from ..publishing.summary import percentile
 from ..store.accounts import add_account
 from ..store.models import PostTarget, utcnow
 from ..store.posts import insert_posts
-from .environment import BenchEnvironment
+from .environment import MEDIA_HOST, BenchEnvironment
 
 FINAL = {"published", "failed", "missed", "cancelled", "held"}
 
@@ -44,11 +44,11 @@ class Scenario:
 
 def _content(platform: Platform, n: int) -> PostContent:
     if platform is Platform.INSTAGRAM:
-        image = Media(f"https://cdn.example.com/bench/{n}.jpg", MediaKind.IMAGE)
+        image = Media(f"https://{MEDIA_HOST}/bench/{n}.jpg", MediaKind.IMAGE)
         return PostContent(text=f"bench {n} #bench", media=(image,))
     if platform is Platform.FACEBOOK:
         return PostContent(text=f"bench post {n}")
-    video = Media(f"https://cdn.example.com/bench/{n}.mp4", MediaKind.VIDEO)
+    video = Media(f"https://{MEDIA_HOST}/bench/{n}.mp4", MediaKind.VIDEO)
     return PostContent(title=f"bench video {n}", description="bench", media=(video,))
 
 

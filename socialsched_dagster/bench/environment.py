@@ -12,10 +12,15 @@ from pathlib import Path
 
 from ..cli.demo_cmd import REPO_ROOT, sandbox_env
 from ..sandbox.process import SandboxProcess
+from ..security.public_urls import STAND_IN_HOSTS_ENV
 from ..security.token_cipher import TokenCipher, new_key
 from ..store import migrate
 from ..store.database import Database
 from ..store.redis_connection import EmbeddedRedis
+
+# The benchmark's media are on a host that serves nothing; the processes it starts are told so
+# (SOCIALSCHED_MEDIA_STAND_IN_HOSTS), and never fetch them.
+MEDIA_HOST = "cdn.example.com"
 
 
 @dataclass
@@ -62,6 +67,7 @@ def open_environment(
         **os.environ,
         **sandbox_env(sandbox.base_url),
         **publish_env,
+        STAND_IN_HOSTS_ENV: MEDIA_HOST,
         "SOCIALSCHED_HOME": str(root),
         "SOCIALSCHED_DATABASE_URL": url,
         "SOCIALSCHED_TOKEN_KEY": key,

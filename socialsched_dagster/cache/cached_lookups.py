@@ -8,6 +8,8 @@
   `forget_account_meta` where an account's status changes so no one waits for the TTL.
 - `media_url_ok`: a HEAD to the media host per target and per retry. Only "reachable" is cached:
   a failure may be a CDN blip or an upload still on its way, so it is asked again next time.
+  It goes through the media fetcher (public addresses only, every redirect hop checked), and
+  stand-in hosts named by the media policy (sandbox, demo, tests) are never asked.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ import httpx
 from sqlalchemy import select
 
 from ..platforms.base import PublishJob
-from ..platforms.video_source import is_synthetic_host
+from ..security.media_fetch import MediaFetcher
+from ..security.public_urls import UnsafeUrl
 from ..store.database import Database
 from ..store.models import Account
 from .redis_cache import RedisCache
@@ -98,14 +101,14 @@ def forget_account_meta(cache: RedisCache, account_id: int) -> None:
     cache.invalidate(account_meta_key(account_id))
 
 
-def media_url_ok(cache: RedisCache, http: httpx.Client, url: str, ttl_s: float = 3600) -> bool:
-    """Whether the media host serves `url` (2xx/3xx). The sandbox's and the demo's hosts
-    (example.com, *.invalid, socialsched.dev) do not exist and are taken as fine."""
-    if is_synthetic_host(url):
+def media_url_ok(cache: RedisCache, fetcher: MediaFetcher, url: str, ttl_s: float = 3600) -> bool:
+    """Whether the media host serves `url` (2xx/3xx). A URL on a stand-in host of the policy
+    is taken as fine; one whose host (or a redirect's) is not public is not reachable."""
+    if fetcher.policy.is_stand_in(url):
         return True
 
     def load() -> bool:
-        if not _reachable(http, url):
+        if not _reachable(fetcher, url):
             raise _Uncached
         return True
 
@@ -117,13 +120,13 @@ def media_url_ok(cache: RedisCache, http: httpx.Client, url: str, ttl_s: float =
         return False
 
 
-def _reachable(http: httpx.Client, url: str) -> bool:
+def _reachable(fetcher: MediaFetcher, url: str) -> bool:
     try:
-        status = http.head(url, follow_redirects=True).status_code
+        with fetcher.stream("HEAD", url) as response:
+            status = response.status_code
         if status == 405:  # some hosts refuse HEAD: ask for one byte instead
-            headers = {"Range": "bytes=0-0"}
-            with http.stream("GET", url, headers=headers, follow_redirects=True) as response:
+            with fetcher.stream("GET", url, headers={"Range": "bytes=0-0"}) as response:
                 status = response.status_code
-    except httpx.HTTPError:
+    except (httpx.HTTPError, UnsafeUrl):
         return False
     return status < 400

@@ -19,7 +19,10 @@ class CliError(click.ClickException):
 
 
 def settings() -> Settings:
-    return load_settings()
+    try:
+        return load_settings()
+    except ValueError as exc:  # a malformed setting: one line naming it, not a traceback
+        raise CliError(str(exc)) from None
 
 
 def database(*, require_schema: bool = True):

@@ -46,8 +46,9 @@ def sandbox_env(base_url: str) -> dict[str, str]:
 @click.option("--seed-only", is_flag=True, help="migrate and seed (placeholder tokens), no servers")
 def demo_cmd(host, port, sandbox_port, posts_per_platform, seed_only) -> None:
     """Run the demo: sandbox platforms, SQLite, embedded Redis, Dagster UI, posts going out."""
-    from ..demo.seed import IssuedToken, seed_demo
+    from ..demo.seed import STAND_IN_MEDIA_HOSTS, IssuedToken, seed_demo
     from ..sandbox.process import SandboxProcess, free_port
+    from ..security.public_urls import STAND_IN_HOSTS_ENV
     from ..store import migrate
     from ..store.redis_connection import EmbeddedRedis
 
@@ -100,6 +101,8 @@ def demo_cmd(host, port, sandbox_port, posts_per_platform, seed_only) -> None:
             "SOCIALSCHED_HOME": str(s.home),
             "SOCIALSCHED_DATABASE_URL": s.database_url,
             "REDIS_URL": redis_url,
+            # The seeded media are stand-ins: not fetched, and no HEAD to a host that is not.
+            STAND_IN_HOSTS_ENV: STAND_IN_MEDIA_HOSTS,
         }
         for name, value in {
             "SOCIALSCHED_ALERT_WEBHOOK_URL": f"{sandbox.base_url}/_sandbox/alerts",

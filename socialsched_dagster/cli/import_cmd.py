@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .context import database, transaction_seeing_rivals, user_errors
+from .context import database, settings, transaction_seeing_rivals, user_errors
 
 
 @click.command("import")
@@ -21,10 +21,14 @@ def import_cmd(file: Path, dry_run: bool, progress: bool | None):
     from rich.progress import Progress
 
     from ..intake.csv_import import plan_import, read_rows
+    from ..intake.media_check import url_problems
+    from ..security.public_urls import CachingResolver
     from ..store.models import utcnow
     from ..store.posts import existing_refs, insert_posts, known_accounts
 
     rows = read_rows(file)
+    # One resolver for the file: a thousand rows on one CDN resolve its name once.
+    policy, resolver = settings().media_policy, CachingResolver()
     show = sys.stderr.isatty() if progress is None else progress
     with Progress(disable=not show, transient=True) as bar:
         checking = bar.add_task("validating", total=len(rows))
@@ -35,6 +39,7 @@ def import_cmd(file: Path, dry_run: bool, progress: bool | None):
                 known_accounts=known_accounts(s),
                 already_imported=lambda refs: existing_refs(s, refs),
                 now=utcnow(),
+                check_urls=lambda content: url_problems(content, policy, resolver),
                 progress=lambda n: bar.advance(checking, n),
             )
             if not dry_run:

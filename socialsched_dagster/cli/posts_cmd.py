@@ -12,6 +12,7 @@ from .context import (
     database,
     emit_json,
     parse_when,
+    settings,
     transaction_seeing_rivals,
     user_errors,
 )
@@ -48,9 +49,12 @@ posts_group.add_command(backfill_cmd)
 @user_errors
 def schedule(when, tz, accounts, text, title, description, link, media, external_ref, owner):
     """Schedule one post to one or more accounts."""
+    from ..intake.media_check import url_problems
     from ..intake.post_request import InvalidPost, parse_post
     from ..store.models import utcnow
     from ..store.posts import existing_refs, insert_posts, known_accounts
+
+    policy = settings().media_policy
 
     fields = {
         "scheduled_at": when,
@@ -67,7 +71,12 @@ def schedule(when, tz, accounts, text, title, description, link, media, external
 
     def work(s):
         try:
-            request = parse_post(fields, known_accounts=known_accounts(s), now=utcnow())
+            request = parse_post(
+                fields,
+                known_accounts=known_accounts(s),
+                now=utcnow(),
+                check_urls=lambda content: url_problems(content, policy),
+            )
         except InvalidPost as exc:
             raise CliError(
                 "post not scheduled:\n" + "\n".join(f"  {e.field}: {e.reason}" for e in exc.errors)

@@ -42,6 +42,10 @@ DEMO_ACCOUNTS = (
     DemoAccount(Platform.YOUTUBE, "UCdemo0000000000000000001", "demo_channel", timedelta(hours=1)),
 )
 
+# The demo's media are on hosts that serve nothing: the demo names them stand-ins in the
+# environment of the processes it starts (SOCIALSCHED_MEDIA_STAND_IN_HOSTS), so they are never
+# fetched. Production code knows no host by name.
+STAND_IN_MEDIA_HOSTS = "socialsched.dev"
 _IMAGE = Media.parse("https://media.socialsched.dev/demo/launch-1080.jpg")
 _VIDEO = Media.parse("https://samples.socialsched.dev/demo-clip.mp4")
 

@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass, field
 from enum import Enum
 
+from .web_urls import display_url, web_url_problem
+
 
 class MediaKind(str, Enum):
     IMAGE = "image"
@@ -47,8 +49,11 @@ class Media:
 
 
 def _check_url(url: str) -> str:
-    if not url.lower().startswith(("http://", "https://")):
-        raise ValueError(f"media URL {url!r} must start with http:// or https://")
+    """Syntax only: whether the host is public is decided where DNS may be asked
+    (security/public_urls.py), at intake and again when the media is fetched."""
+    problem = web_url_problem(url)
+    if problem:
+        raise ValueError(f"media URL {display_url(url)!r} {problem}")
     return url
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..security.public_urls import MediaPolicy
 from .graph_versions import DEFAULT_GRAPH_VERSION, valid_shape
 
 CHUNK_MULTIPLE = 256 * 1024  # YouTube: every chunk but the last is a multiple of this
@@ -51,6 +52,9 @@ class PlatformConfig:
     # Generate deterministic video bytes instead of downloading the media URL (sandbox, demo).
     synthetic_video_bytes: bool = False
     synthetic_video_size: int = 1536 * 1024
+    # Which media hosts are stand-ins and which private networks a media fetch may reach
+    # (SOCIALSCHED_MEDIA_*; security/public_urls.py). Empty: public addresses only.
+    media_policy: MediaPolicy = dataclasses.field(default_factory=MediaPolicy)
 
     def __post_init__(self) -> None:
         if self.youtube_chunk_size <= 0 or self.youtube_chunk_size % CHUNK_MULTIPLE:
@@ -90,13 +94,16 @@ class PlatformConfig:
         take("SOCIALSCHED_META_APP_SECRET", "meta_app_secret")
         take("SOCIALSCHED_GOOGLE_CLIENT_ID", "google_client_id")
         take("SOCIALSCHED_GOOGLE_CLIENT_SECRET", "google_client_secret")
+        values["media_policy"] = MediaPolicy.from_env(env)
         return cls(**{**values, **overrides})
 
     @classmethod
     def for_sandbox(cls, base_url: str, **overrides: Any) -> PlatformConfig:
         """Every platform on one sandbox origin, at the paths the sandbox serves them.
 
-        The sandbox downloads no media, so video bytes are synthetic unless overridden.
+        The sandbox downloads no media, so video bytes are synthetic unless overridden. The
+        media policy is not the sandbox's to decide: the default (public hosts only) unless
+        the caller passes one.
         """
         base = base_url.rstrip("/")
         values: dict[str, Any] = {

@@ -24,6 +24,7 @@ from .base import CallGuard, PublishJob, Reconciled, Reconciliation
 from .config import PlatformConfig
 from .graph_api import GraphApi
 from .http import HttpOwner
+from .media_fetcher import media_fetcher
 from .recent import recent_items
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ class InstagramClient(HttpOwner):
         if self.cache is None:
             return
         for item in media:
-            if not media_url_ok(self.cache, self.http, item.url):
+            if not media_url_ok(self.cache, media_fetcher(self.config), item.url):
                 raise PublishError(
                     ErrorKind.MEDIA_PROCESSING,
                     "the media URL does not answer yet; retrying before creating a container",

@@ -25,6 +25,7 @@ from .base import CallGuard, PublishJob, Reconciled, Reconciliation
 from .config import PlatformConfig
 from .google_errors import google_error
 from .http import TARGET_HEADER, Call, HttpOwner, json_object, malformed, send
+from .media_fetcher import media_fetcher
 from .video_source import VideoSource, open_video
 from .youtube_uploads import ChannelUploads, search_since, session_handle, session_url
 
@@ -212,7 +213,9 @@ class YouTubeClient(HttpOwner):
         videos = [m for m in job.content.media if m.kind is MediaKind.VIDEO]
         if len(videos) != 1:
             raise PublishError(ErrorKind.VALIDATION, "YouTube needs exactly one video")
-        return open_video(self.config, self.http, videos[0].url)
+        # Not self.http: the video is on whatever host the post names, so it is fetched by the
+        # media fetcher, which connects to public addresses only.
+        return open_video(self.config, media_fetcher(self.config), videos[0].url)
 
     def _call(
         self, job: PublishJob, endpoint: str, effectful: bool, publishes: bool = False

@@ -8,7 +8,6 @@ from collections import Counter
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import httpx
 import pytest
 import redis
 from sqlalchemy import update
@@ -27,6 +26,8 @@ from socialsched_dagster.platforms.base import PublishJob, Unguarded
 from socialsched_dagster.platforms.config import PlatformConfig
 from socialsched_dagster.platforms.instagram import InstagramClient
 from socialsched_dagster.sandbox.process import SandboxProcess
+from socialsched_dagster.security.media_fetch import MediaFetcher
+from socialsched_dagster.security.public_urls import MediaPolicy
 from socialsched_dagster.store.accounts import add_account
 from socialsched_dagster.store.models import Account
 from socialsched_dagster_tests.disposable_redis import free_port
@@ -135,7 +136,13 @@ def media_host() -> Iterator[str]:
 
 def test_media_reachability_is_cached_only_when_reachable(media_host, redis_url, ns):
     cache, seen = RedisCache(redis_url, ns), MediaHost.seen
-    with httpx.Client(timeout=2) as http:
+    # The media host is on loopback: reachable only because this policy says so, and the
+    # demo's hosts are stand-ins only because it names them.
+    policy = MediaPolicy.from_env({
+        "SOCIALSCHED_MEDIA_PRIVATE_NETWORKS": "127.0.0.0/8",
+        "SOCIALSCHED_MEDIA_STAND_IN_HOSTS": "example.com,socialsched.dev",
+    })  # fmt: skip
+    with MediaFetcher(policy, timeout=2) as http:
         assert media_url_ok(cache, http, f"{media_host}/ok.jpg")
         assert media_url_ok(cache, http, f"{media_host}/ok.jpg")
         assert seen[("HEAD", "/ok.jpg")] == 1
@@ -150,3 +157,12 @@ def test_media_reachability_is_cached_only_when_reachable(media_host, redis_url,
         assert media_url_ok(cache, http, "https://cdn.example.com/bench/1.jpg")  # demo host
         assert media_url_ok(cache, http, "https://media.socialsched.dev/clip.mp4")
         assert sum(seen.values()) == before
+
+
+def test_media_on_an_internal_address_is_never_asked(media_host, redis_url, ns):
+    """Without a policy allowing loopback, the media check does not reach the local host at
+    all (not even a HEAD), and reports the media as not reachable."""
+    cache, seen = RedisCache(redis_url, ns), MediaHost.seen
+    with MediaFetcher(MediaPolicy(), timeout=2) as http:
+        assert not media_url_ok(cache, http, f"{media_host}/ok.jpg")
+    assert sum(seen.values()) == 0

@@ -52,6 +52,8 @@ def cli(db_url, tmp_path, token_key) -> Cli:
         SOCIALSCHED_HOME=str(tmp_path / "home"),
         SOCIALSCHED_DATABASE_URL=db_url,
         SOCIALSCHED_TOKEN_KEY=token_key,
+        # The suite's stand-in media hosts (set by the top conftest), given back explicitly.
+        SOCIALSCHED_MEDIA_STAND_IN_HOSTS=os.environ["SOCIALSCHED_MEDIA_STAND_IN_HOSTS"],
     )
     return Cli(env)
 

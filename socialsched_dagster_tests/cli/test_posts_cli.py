@@ -57,7 +57,7 @@ def test_list_pages_with_a_cursor_and_filters(accounts):
     for hour in range(7):
         accounts.ok("posts", "schedule", "--at", f"2030-01-0{hour + 1} 10:00",
                     "--account", "facebook:page", "--account", "instagram:shop",
-                    "--text", f"p{hour}", "--media", "https://c/x.jpg")  # fmt: skip
+                    "--text", f"p{hour}", "--media", "https://cdn.example.com/x.jpg")  # fmt: skip
     seen, cursor, pages = [], None, 0
     while True:
         args = ["posts", "list", "--json", "--limit", "4", "--platform", "instagram"]
@@ -82,7 +82,7 @@ def test_list_pages_with_a_cursor_and_filters(accounts):
 def test_cancel_stops_what_has_not_started(accounts, db_url):
     accounts.ok(
         "posts", "schedule", "--at", "2030-01-01 10:00", "--account", "facebook:page",
-        "--account", "instagram:shop", "--text", "t", "--media", "https://c/x.jpg",
+        "--account", "instagram:shop", "--text", "t", "--media", "https://cdn.example.com/x.jpg",
     )  # fmt: skip
     engine = create_engine(db_url)
     with engine.begin() as conn:  # a run has claimed the Instagram target

@@ -18,11 +18,9 @@ from socialsched_dagster.platforms.google_errors import classify as google_kind
 from socialsched_dagster.platforms.http import USER_AGENT, build_http_client, redact
 from socialsched_dagster.platforms.meta_errors import classify, parse_usage
 from socialsched_dagster.platforms.registry import build_clients
-from socialsched_dagster.platforms.video_source import (
-    DownloadedVideo,
-    SyntheticVideo,
-    is_synthetic_host,
-)
+from socialsched_dagster.platforms.video_source import DownloadedVideo, SyntheticVideo, open_video
+from socialsched_dagster.security.media_fetch import MediaFetcher
+from socialsched_dagster.security.public_urls import MediaPolicy, MediaPolicyError
 
 K = ErrorKind
 
@@ -38,8 +36,15 @@ def test_config_defaults_env_sandbox_and_repr():
         "SOCIALSCHED_YOUTUBE_BASE_URL": "http://y",
         "SOCIALSCHED_META_APP_SECRET": "s3cr3t-meta",
         "SOCIALSCHED_GOOGLE_CLIENT_SECRET": "s3cr3t-google",
+        "SOCIALSCHED_MEDIA_STAND_IN_HOSTS": "media.example.org",
+        "SOCIALSCHED_MEDIA_PRIVATE_NETWORKS": "10.1.0.0/16",
     }
     config = PlatformConfig.from_env(env)
+    assert config.media_policy.stand_in_hosts == ("media.example.org",)
+    assert [str(n) for n in config.media_policy.private_networks] == ["10.1.0.0/16"]
+    assert PlatformConfig().media_policy == MediaPolicy()  # production default: public only
+    with pytest.raises(MediaPolicyError, match="SOCIALSCHED_MEDIA_PRIVATE_NETWORKS"):
+        PlatformConfig.from_env({"SOCIALSCHED_MEDIA_PRIVATE_NETWORKS": "10.1.0.0/33"})
     assert config.graph_base_url == config.graph_video_base_url == "http://g"
     assert config.youtube_upload_base_url == config.youtube_api_base_url == "http://y"
     assert "s3cr3t" not in repr(config) and "meta_app_secret='***'" in repr(config)
@@ -142,10 +147,25 @@ def test_redaction():
     assert "fields=id" in clean and redact("x mysecret-token y", ("mysecret-token",)) == "x *** y"
 
 
+def test_stand_in_hosts_are_configuration_not_code():
+    """Which videos are synthetic is the config's to say: by the sandbox switch or by the
+    policy's stand-in hosts, never by a host name written into the code."""
+    policy = MediaPolicy(stand_in_hosts=("socialsched.dev",))
+    with MediaFetcher(MediaPolicy(), timeout=1) as fetcher:
+        stand_in = PlatformConfig(media_policy=policy)
+        assert isinstance(open_video(stand_in, fetcher, "https://samples.socialsched.dev/a.mp4"),
+                          SyntheticVideo)  # fmt: skip
+        switched = PlatformConfig(synthetic_video_bytes=True)
+        assert isinstance(open_video(switched, fetcher, "https://cdn.real.test/a.mp4"),
+                          SyntheticVideo)  # fmt: skip
+        # Without either, a host that once was special is fetched like any other: and
+        # `.invalid` never resolves.
+        with pytest.raises(PublishError) as err:
+            open_video(PlatformConfig(), fetcher, "https://unfetchable.invalid/a.mp4")
+        assert err.value.kind is ErrorKind.NETWORK
+
+
 def test_synthetic_video_is_deterministic():
-    assert is_synthetic_host("https://samples.socialsched.dev/a.mp4")
-    assert is_synthetic_host("https://unfetchable.invalid/a.mp4")
-    assert not is_synthetic_host("https://cdn.real-videos.com/a.mp4")
     a, b = (
         SyntheticVideo("https://x.invalid/v.mp4", 300_000),
         SyntheticVideo("https://x.invalid/v.mp4", 300_000),
@@ -178,13 +198,14 @@ def test_downloaded_video_from_a_real_server():
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{server.server_port}"
+    local = MediaPolicy.from_env({"SOCIALSCHED_MEDIA_PRIVATE_NETWORKS": "127.0.0.0/8"})
     try:
-        with httpx.Client() as http:
-            video = DownloadedVideo(http, f"{base}/clip.mp4")
+        with MediaFetcher(local, timeout=5) as fetcher:
+            video = DownloadedVideo(fetcher, f"{base}/clip.mp4")
             assert video.size == 256_000 and video.read(256, 3) == b"\x00\x01\x02"
             video.close()
             with pytest.raises(PublishError) as err:
-                DownloadedVideo(http, f"{base}/missing.mp4?sig=secret")
+                DownloadedVideo(fetcher, f"{base}/missing.mp4?sig=secret")
             assert err.value.kind is ErrorKind.VALIDATION and "sig=" not in err.value.message
     finally:
         server.shutdown()

@@ -48,8 +48,9 @@ def platform_config_from_env(env=None) -> PlatformConfig:
             overrides[field.name] = int(raw)
         elif kind.startswith("float"):
             overrides[field.name] = float(raw)
-        else:
+        elif kind.startswith("str"):
             overrides[field.name] = raw
+        # Anything else (media_policy) has settings of its own, read by from_env.
     return PlatformConfig.from_env(env, **overrides)
 
 
