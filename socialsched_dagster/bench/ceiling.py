@@ -31,8 +31,8 @@ from ..domain.content import PostContent
 from ..domain.platforms import Platform
 from ..platforms.config import PlatformConfig
 from ..platforms.http import TARGET_HEADER, USER_AGENT, retry_after_seconds
-from ..platforms.video_source import content_type_of
-from ..platforms.youtube import UPLOAD_PATH
+from ..platforms.youtube.client import UPLOAD_PATH
+from ..platforms.youtube.video_source import content_type_of
 from ..sandbox.process import SandboxProcess
 from .daemon_scenario import _content
 

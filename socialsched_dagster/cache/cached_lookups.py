@@ -21,7 +21,7 @@ from typing import Protocol
 import httpx
 from sqlalchemy import select
 
-from ..platforms.base import PublishJob
+from ..domain.platform_calls import PublishJob
 from ..security.media_fetch import MediaFetcher
 from ..security.public_urls import UnsafeUrl
 from ..store.database import Database

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 import click
 
+from .choices import PLATFORM_NAMES
 from .context import (
     CliError,
     cipher,
@@ -66,10 +67,13 @@ def accounts_group() -> None:
 
 
 @accounts_group.command("add")
-@click.option("--platform", required=True, type=click.Choice(["instagram", "facebook", "youtube"]))
+@click.option("--platform", required=True, type=PLATFORM_NAMES)
 @click.option("--external-id", required=True, help="ig-user-id, page id or channel id")
 @click.option("--handle", required=True, help="short name used as platform:handle")
 @click.option("--owner", default=None)
+@click.option(
+    "--server", default=None, help="the account's server (Mastodon instance, Bluesky PDS)"
+)
 @click.option(
     "--expires-in",
     type=click.IntRange(1, 10 * 365 * 86400),
@@ -80,7 +84,10 @@ def accounts_group() -> None:
 @click.option("--token-env", default=None, help="read the access token from this env var")
 @click.option("--refresh-token-env", default=None, help="read the refresh token from this env var")
 @user_errors
-def add(platform, external_id, handle, owner, expires_in, expires_at, token_env, refresh_token_env):
+def add(
+    platform, external_id, handle, owner, server, expires_in, expires_at, token_env,
+    refresh_token_env,
+):  # fmt: skip
     """Connect an account. The token is read from stdin (or --token-env), never argv."""
     from ..domain.platforms import Platform
     from ..store.accounts import add_account
@@ -98,6 +105,7 @@ def add(platform, external_id, handle, owner, expires_in, expires_at, token_env,
             external_id=external_id,
             handle=handle,
             owner=owner,
+            server_url=server,
             access_token=access,
             refresh_token=refresh,
             expires_at=expiry,
@@ -108,7 +116,7 @@ def add(platform, external_id, handle, owner, expires_in, expires_at, token_env,
 
 
 @accounts_group.command("list")
-@click.option("--platform", type=click.Choice(["instagram", "facebook", "youtube"]), default=None)
+@click.option("--platform", type=PLATFORM_NAMES, default=None)
 @click.option("--json", "as_json", is_flag=True)
 @user_errors
 def list_(platform, as_json):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import click
 
+from .choices import PLATFORM_NAMES
 from .context import CliError, parse_when, user_errors
 
 
 @click.command("backfill")
-@click.option("--platform", required=True, type=click.Choice(["instagram", "facebook", "youtube"]))
+@click.option("--platform", required=True, type=PLATFORM_NAMES)
 @click.option("--from", "start", required=True, help="first due time (ISO 8601, UTC default)")
 @click.option("--to", "end", required=True, help="end of the range (exclusive)")
 @click.option("--ui-url", default="http://127.0.0.1:3000", show_default=True,

@@ -7,6 +7,7 @@ from datetime import timedelta
 import click
 
 from .backfill_cmd import backfill_cmd
+from .choices import PLATFORM_NAMES
 from .context import (
     CliError,
     database,
@@ -18,7 +19,6 @@ from .context import (
 )
 from .import_cmd import import_cmd
 
-PLATFORMS = click.Choice(["instagram", "facebook", "youtube"])
 # A post id as the database can hold it: a larger number is refused by click, not the driver.
 POST_ID = click.IntRange(1, 2**63 - 1)
 STATUSES = click.Choice(
@@ -115,7 +115,7 @@ def _zone(name):
 
 @posts_group.command("list")
 @click.option("--status", "statuses", multiple=True, type=STATUSES)
-@click.option("--platform", "platforms", multiple=True, type=PLATFORMS)
+@click.option("--platform", "platforms", multiple=True, type=PLATFORM_NAMES)
 @click.option("--account", "accounts", multiple=True, help="platform:handle")
 @click.option("--from", "due_from", default=None, help="due at or after (ISO 8601, UTC default)")
 @click.option("--to", "due_to", default=None, help="due before (ISO 8601)")

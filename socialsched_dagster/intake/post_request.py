@@ -24,9 +24,10 @@ from ..domain.field_limits import (
 )
 from ..domain.handles import handle_key, has_control
 from ..domain.platforms import Platform
+from ..domain.post_requests import KnownAccount, PostRequest
 from ..domain.scheduling import MAX_AHEAD, ScheduleError, parse_schedule_time
 from ..domain.states import AccountStatus
-from ..domain.validation import content_errors
+from ..platforms.registry import content_errors
 
 FIELDS = (
     "scheduled_at",
@@ -63,13 +64,6 @@ _LIST_BREAKS = {"accounts": "\t\n\r", "media": "\t\n\r"}
 
 
 @dataclass(frozen=True)
-class KnownAccount:
-    id: int
-    platform: Platform
-    status: str
-
-
-@dataclass(frozen=True)
 class FieldError:
     field: str
     reason: str
@@ -79,17 +73,6 @@ class InvalidPost(ValueError):
     def __init__(self, errors: list[FieldError]):
         super().__init__("; ".join(f"{e.field}: {e.reason}" for e in errors))
         self.errors = errors
-
-
-@dataclass(frozen=True)
-class PostRequest:
-    content: PostContent
-    scheduled_at: datetime
-    timezone: str
-    account_ids: tuple[int, ...]
-    held_account_ids: frozenset[int]  # accounts awaiting re-authorisation: targets start held
-    owner: str | None
-    external_ref: str
 
 
 def idempotency_key(fields: Mapping[str, str]) -> str:

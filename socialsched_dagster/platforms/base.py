@@ -14,36 +14,24 @@ call that may have had an effect, and never log or embed a token in an error.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol, TypeVar
 
-from ..domain.content import PostContent
+from ..domain.platform_calls import PublishJob, Usage
 from ..domain.platforms import Platform
 
+__all__ = [
+    "CallGuard",
+    "PlatformClient",
+    "PublishJob",
+    "Reconciled",
+    "Reconciliation",
+    "Unguarded",
+    "Usage",
+]
+
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class PublishJob:
-    target_id: int
-    platform: Platform
-    account_external_id: str
-    access_token: str  # decrypted for this call only; repr hides it
-    content: PostContent
-    # Set when an earlier attempt got as far as `prepare` (reused, never recreated blindly).
-    container_id: str | None = None
-    # Called right before every request that can have an effect, with whether that request
-    # can make the post public. The publisher's fence: it confirms (one conditional UPDATE)
-    # that this run still owns the target with lease enough for the call, and records "may
-    # have been sent" before a publishing call. Raises to stop the call.
-    fence: Callable[[bool], None] | None = field(default=None, compare=False)
-
-    def __repr__(self) -> str:
-        return (
-            f"PublishJob(target_id={self.target_id}, platform={self.platform.value}, "
-            f"account={self.account_external_id}, container_id={self.container_id})"
-        )
 
 
 class Reconciled(str, Enum):
@@ -59,14 +47,6 @@ class Reconciliation:
     detail: str = ""
     # NOT_PUBLISHED with an expired or failed container/session: prepare a new one first.
     container_usable: bool = True
-
-
-@dataclass(frozen=True)
-class Usage:
-    """What the platform says about our consumption, from its usage headers (0-100+ %)."""
-
-    percent: float
-    regain_after_s: float = 0.0
 
 
 class CallGuard(Protocol):

@@ -46,6 +46,7 @@ def load_job(session: Session, cipher: TokenCipher, claim: Claim, platform: Plat
         access_token=cipher.decrypt(token.access_token_enc) if token else "",
         content=content,
         container_id=claim.container_id,
+        server_url=account.server_url,
     )
     return JobContext(
         job=job,

@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 import redis
 
 from ..domain.errors import ErrorKind, PublishError
+from ..domain.platform_calls import Usage
 from ..domain.platforms import Platform
-from ..platforms.base import Usage
 from ..store.redis_connection import connect, probe
 from .breaker import Breakers, BreakerSettings
 from .limits_config import RateLimits

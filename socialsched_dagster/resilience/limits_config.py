@@ -45,19 +45,10 @@ class PlatformBudget:
 
 
 def _default_budgets() -> Mapping[Platform, PlatformBudget]:
-    return MappingProxyType(
-        {
-            # Graph: 200 calls per account per rolling hour, as the sandbox enforces by default
-            # (SandboxSettings.graph_account_calls_per_window / graph_window_seconds). The real
-            # app limit is 200 x active accounts, so it never binds before the account budgets;
-            # ours is a safety net against a runaway loop across many accounts.
-            Platform.INSTAGRAM: PlatformBudget(app_calls=4800, account_calls=200, window_s=3600),
-            Platform.FACEBOOK: PlatformBudget(app_calls=4800, account_calls=200, window_s=3600),
-            # YouTube meters units per day (QUOTA_EXHAUSTED comes from the platform), not call
-            # rate. An upload is several calls (session + chunks), so these only guard bursts.
-            Platform.YOUTUBE: PlatformBudget(app_calls=600, account_calls=120, window_s=60),
-        }
-    )
+    """Each platform's documented budget, from its spec (platforms/<name>/__init__.py)."""
+    from ..platforms.registry import specs  # late: the platforms layer builds on this module
+
+    return MappingProxyType({s.platform: s.rate_budget() for s in specs()})
 
 
 @dataclass(frozen=True)

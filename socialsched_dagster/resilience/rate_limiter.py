@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..domain.errors import ErrorKind, PublishError
-from ..platforms.base import Usage
+from ..domain.platform_calls import Usage
 from .windows import Budget, WindowStore
 
 

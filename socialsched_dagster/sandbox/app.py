@@ -16,6 +16,13 @@ from .settings import SandboxSettings
 from .state import SandboxState
 
 
+def _platform_routes() -> list:
+    """Routes of platforms whose sandbox lives in their own folder (platforms/<name>/)."""
+    from ..platforms.registry import specs
+
+    return [route for s in specs() if s.sandbox_routes for route in s.sandbox_routes()]
+
+
 def create_app(settings: SandboxSettings | None = None) -> Starlette:
     settings = settings or SandboxSettings()
     # Order matters: fixed paths first, the Graph catch-all `/{version}/{node}[/{edge}]` last.
@@ -26,6 +33,7 @@ def create_app(settings: SandboxSettings | None = None) -> Starlette:
         # Engagement reads go before the routes they share paths with (and defer to).
         *insights_routes.ROUTES,
         *youtube_routes.ROUTES,
+        *_platform_routes(),
         *meta_routes.ROUTES,
     ]
     app = Starlette(routes=routes)

@@ -60,7 +60,7 @@ async def tokens(request: Request) -> Response:
     common = {"platform": platform, "account": account, "now": now, "issued_ago": issued_ago}
     access = mint(secret, kind="access", expires_in=expires_in, **common)
     refresh = None
-    if platform == "youtube":
+    if body.get("refresh_token", platform == "youtube"):  # Google's grant; others ask for one
         refresh = mint(secret, kind="refresh", expires_in=None, **common)
     return json_response(
         {"access_token": access, "refresh_token": refresh, "expires_in": expires_in}

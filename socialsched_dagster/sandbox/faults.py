@@ -19,7 +19,7 @@ from typing import Any
 
 from .clock import Clock
 
-ENDPOINTS = frozenset(
+_CORE_ENDPOINTS = frozenset(
     {
         "ig_create_container",
         "ig_container_status",
@@ -44,6 +44,15 @@ ENDPOINTS = frozenset(
         "token_google",
     }
 )
+
+
+def _endpoints() -> frozenset[str]:
+    from ..platforms.registry import specs
+
+    return _CORE_ENDPOINTS | {e for s in specs() for e in s.sandbox_endpoints}
+
+
+ENDPOINTS = _endpoints()
 
 DEFAULTS: dict[str, Any] = {
     "latency_ms": 0.0,

@@ -53,6 +53,12 @@ class UploadSession:
     video_id: str | None = None
 
 
+def _extensions(state: SandboxState) -> dict[str, Any]:
+    from ..platforms.registry import specs
+
+    return {s.platform.value: s.sandbox_state(state) for s in specs() if s.sandbox_state}
+
+
 def numeric_id(prefix: str = "17") -> str:
     """Graph ids are long decimal strings; random so ids never collide across restarts."""
     digits = 17 - len(prefix)
@@ -81,6 +87,8 @@ class SandboxState:
         self.yt_quota = YouTubeQuota(s.yt_quota_units_per_day)
         self.ig_publishes: dict[str, Window] = {}
         self.malformed_seq = 0
+        # State of platforms whose sandbox lives in their folder, by platform name.
+        self.extensions: dict[str, Any] = _extensions(self)
 
     def now(self) -> float:
         return self.clock.now()
@@ -149,6 +157,9 @@ class SandboxState:
 
     def _apply_ledger(self, entry: dict[str, Any]) -> None:
         self.ledger.add(entry)
+        extension = self.extensions.get(entry["platform"])
+        if extension is not None and hasattr(extension, "on_ledger"):
+            extension.on_ledger(entry)
         source = entry.get("source_id")
         if entry["platform"] == "instagram":
             self.ig_window(entry["account"]).add(entry["ts"])
@@ -175,3 +186,5 @@ class SandboxState:
                 self._apply_ledger(event)
             elif kind == "fb_object":
                 self.fb_objects[event["id"]] = FbObject(**event)
+            elif kind == "ext" and event.get("platform") in self.extensions:
+                self.extensions[event["platform"]].replay(event)

@@ -19,8 +19,10 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from ..domain.platforms import Platform
+
 PREFIX = "sbx1"
-PLATFORMS = ("instagram", "facebook", "youtube")
+PLATFORMS = tuple(p.value for p in Platform)
 
 
 class TokenInvalid(Exception):

@@ -74,6 +74,7 @@ def add_account(
     refresh_token: str | None = None,
     expires_at: datetime | None = None,
     owner: str | None = None,
+    server_url: str | None = None,
 ) -> Account:
     try:
         handle = clean_handle(handle)
@@ -81,6 +82,7 @@ def add_account(
     except ValueError as exc:
         raise AccountError(str(exc)) from None
     owner = clean_owner(owner)
+    server_url = clean_server(platform, server_url)
     if not access_token.strip():
         raise AccountError("the access token is empty")
     clash = session.scalar(
@@ -100,6 +102,7 @@ def add_account(
         handle=handle,
         handle_key=handle_key(handle),
         owner=owner,
+        server_url=server_url,
         status=AccountStatus.ACTIVE.value,
     )
     account.token = OAuthToken(
@@ -121,6 +124,27 @@ def clean_owner(owner: str | None) -> str | None:
     if len(owner) > MAX_OWNER:
         raise AccountError(f"the owner is {len(owner)} characters, at most {MAX_OWNER}")
     return owner or None
+
+
+def clean_server(platform: Platform, server_url: str | None) -> str | None:
+    """The account's server, required exactly where its platform lets the user choose one."""
+    from ..domain.web_urls import web_url_problem
+    from ..platforms.registry import spec
+
+    server_url = (server_url or "").strip().rstrip("/")
+    needs = spec(platform).needs_server
+    if needs and not server_url:
+        raise AccountError(
+            f"a {spec(platform).title} account lives on a server of its own: give --server, "
+            "e.g. https://mastodon.social"
+        )
+    if not needs and server_url:
+        raise AccountError(f"{spec(platform).title} has one API host: drop --server")
+    if server_url:
+        problem = web_url_problem(server_url)
+        if problem:
+            raise AccountError(f"server {server_url!r} {problem}")
+    return server_url or None
 
 
 def get_account(session: Session, ref: AccountRef) -> Account:

@@ -21,7 +21,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from ..domain.field_limits import MAX_EXTERNAL_REF, MAX_OWNER, MAX_TIMEZONE, MAX_TITLE
+from ..domain.field_limits import (
+    MAX_EXTERNAL_REF,
+    MAX_OWNER,
+    MAX_TIMEZONE,
+    MAX_TITLE,
+    MAX_URL,
+)
 from ..domain.handles import handle_key
 from .clock import host_now
 from .types import UTCDateTime
@@ -68,6 +74,9 @@ class Account(Base):
     # Every lookup by handle goes through this, so spellings of one handle cannot diverge.
     handle_key: Mapped[str] = mapped_column(String(128), default=_handle_key_of_row)
     owner: Mapped[str | None] = mapped_column(String(MAX_OWNER))
+    # Where the account lives when its platform lets the user choose (a Mastodon instance, a
+    # Bluesky PDS); None for platforms with one fixed API host.
+    server_url: Mapped[str | None] = mapped_column(String(MAX_URL))
     status: Mapped[str] = mapped_column(String(32), default="active")
     # Posts per rolling 24 h the platform allows this account (None: read it from the platform).
     publishing_quota: Mapped[int | None] = mapped_column(Integer)

@@ -11,8 +11,8 @@ from sqlalchemy import func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from ..domain.platforms import Platform
+from ..domain.post_requests import KnownAccount, PostRequest
 from ..domain.states import CANCELLABLE, TargetStatus
-from ..intake.post_request import KnownAccount, PostRequest
 from .models import Account, Post, PostTarget, utcnow
 from .transitions import move
 

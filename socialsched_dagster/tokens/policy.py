@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import MappingProxyType
 
 from ..domain.platforms import Platform
 
 
 @dataclass(frozen=True)
 class RefreshPolicy:
-    # 60-day Meta tokens are renewed a week ahead: a week of retries before anything fails.
-    meta_horizon: timedelta = timedelta(days=7)
-    # 1-hour Google access tokens are renewed in their last 10 minutes.
-    google_horizon: timedelta = timedelta(minutes=10)
+    # Per platform, replacing the horizon its spec declares (60-day Meta tokens a week ahead,
+    # 1-hour Google tokens in their last 10 minutes): SOCIALSCHED_TOKEN_<PLATFORM>_HORIZON_S.
+    horizons: Mapping[Platform, timedelta] = field(default_factory=lambda: MappingProxyType({}))
     # A publish is never attempted with less than this left.
     publish_margin: timedelta = timedelta(minutes=2)
 
     def horizon(self, platform: Platform) -> timedelta:
-        return self.google_horizon if platform is Platform.YOUTUBE else self.meta_horizon
+        if platform in self.horizons:
+            return self.horizons[platform]
+        from ..platforms.registry import spec
+
+        # A platform whose tokens cannot be renewed is still watched a week ahead: its
+        # account is held before expiry, with the date in the alert.
+        return spec(platform).refresh_horizon or timedelta(days=7)
 
     def due(self, platform: Platform, expires_at: datetime | None, now: datetime) -> bool:
         """Whether a token expiring at `expires_at` should be refreshed now."""

@@ -20,13 +20,8 @@ import redis
 from ..domain.platforms import Platform
 from ..platforms.config import PlatformConfig
 from ..platforms.http import build_http_client
-from ..platforms.token_refresh import (
-    RefreshedToken,
-    TokenRefreshError,
-    exchange_facebook,
-    refresh_google,
-    refresh_instagram,
-)
+from ..platforms.registry import spec
+from ..platforms.token_refresh import RefreshedToken, TokenRefreshError
 from ..security.token_cipher import TokenCipher
 from ..store.database import Database
 from ..store.models import Account
@@ -147,13 +142,12 @@ class TokenRefresher:
         return RefreshResult(account_id, name, "refreshed", expires_at=expires_at)
 
     def _call_platform(self, platform: Platform, secrets: TokenSecrets) -> RefreshedToken:
-        if platform is Platform.INSTAGRAM:
-            return refresh_instagram(self.config, self.http, secrets.access_token)
-        if platform is Platform.FACEBOOK:
-            return exchange_facebook(self.config, self.http, secrets.access_token)
-        if not secrets.refresh_token:
-            raise TokenRefreshError(True, "no refresh token stored: connect the account again")
-        return refresh_google(self.config, self.http, secrets.refresh_token)
+        refresh = spec(platform).refresh_token
+        if refresh is None:
+            raise TokenRefreshError(
+                True, f"{spec(platform).title} tokens cannot be renewed: connect the account again"
+            )
+        return refresh(self.config, self.http, secrets.access_token, secrets.refresh_token)
 
     def _failed(self, account_id: int, name: str, error: TokenRefreshError) -> RefreshResult:
         message = error.message

@@ -2,7 +2,8 @@ import pytest
 
 from socialsched_dagster.domain.content import Media, MediaKind, PostContent
 from socialsched_dagster.domain.platforms import Platform
-from socialsched_dagster.domain.validation import ContentError, content_errors, validate_content
+from socialsched_dagster.domain.validation import ContentError
+from socialsched_dagster.platforms.registry import content_errors, validate_content
 
 IMG = Media("https://cdn.example/a.jpg", MediaKind.IMAGE)
 VID = Media("https://cdn.example/a.mp4", MediaKind.VIDEO)

@@ -55,17 +55,18 @@ def platform_config_from_env(env=None) -> PlatformConfig:
 
 
 def refresh_policy(env=None) -> RefreshPolicy:
-    """Horizons from SOCIALSCHED_TOKEN_META_HORIZON_S / SOCIALSCHED_TOKEN_GOOGLE_HORIZON_S."""
+    """Horizons from SOCIALSCHED_TOKEN_<PLATFORM>_HORIZON_S (seconds)."""
     from datetime import timedelta
 
+    from ...domain.platforms import Platform
+
     env = os.environ if env is None else env
-    default = RefreshPolicy()
-    meta = env.get("SOCIALSCHED_TOKEN_META_HORIZON_S")
-    google = env.get("SOCIALSCHED_TOKEN_GOOGLE_HORIZON_S")
-    return RefreshPolicy(
-        meta_horizon=timedelta(seconds=float(meta)) if meta else default.meta_horizon,
-        google_horizon=timedelta(seconds=float(google)) if google else default.google_horizon,
-    )
+    horizons = {}
+    for platform in Platform:
+        value = env.get(f"SOCIALSCHED_TOKEN_{platform.name}_HORIZON_S")
+        if value:
+            horizons[platform] = timedelta(seconds=float(value))
+    return RefreshPolicy(horizons=horizons)
 
 
 class PlatformsResource(ConfigurableResource):

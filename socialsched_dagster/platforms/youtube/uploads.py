@@ -21,12 +21,12 @@ from typing import Any
 
 import httpx
 
-from ..domain.errors import ErrorKind, PublishError
-from ..domain.platforms import Platform
-from .base import CallGuard, PublishJob
-from .config import PlatformConfig
-from .google_errors import google_error
-from .http import TARGET_HEADER, Call, json_object, send
+from ...domain.errors import ErrorKind, PublishError
+from ...domain.platforms import Platform
+from ..base import CallGuard, PublishJob
+from ..config import PlatformConfig
+from ..google_errors import google_error
+from ..http import TARGET_HEADER, Call, json_object, send
 
 OPENED = "#opened="
 MAX_HANDLE = 255  # post_targets.container_id

@@ -18,16 +18,16 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ..domain.content import MediaKind
-from ..domain.errors import ErrorKind, PublishError
-from ..domain.platforms import Platform
-from .base import CallGuard, PublishJob, Reconciled, Reconciliation
-from .config import PlatformConfig
-from .google_errors import google_error
-from .http import TARGET_HEADER, Call, HttpOwner, json_object, malformed, send
-from .media_fetcher import media_fetcher
+from ...domain.content import MediaKind
+from ...domain.errors import ErrorKind, PublishError
+from ...domain.platforms import Platform
+from ..base import CallGuard, PublishJob, Reconciled, Reconciliation
+from ..config import PlatformConfig
+from ..google_errors import google_error
+from ..http import TARGET_HEADER, Call, HttpOwner, json_object, malformed, send
+from ..media_fetcher import media_fetcher
+from .uploads import ChannelUploads, search_since, session_handle, session_url
 from .video_source import VideoSource, open_video
-from .youtube_uploads import ChannelUploads, search_since, session_handle, session_url
 
 log = logging.getLogger(__name__)
 

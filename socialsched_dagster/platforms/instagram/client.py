@@ -15,17 +15,17 @@ import time
 
 import httpx
 
-from ..cache.cached_lookups import cached_publishing_limit, media_url_ok
-from ..cache.redis_cache import RedisCache
-from ..domain.content import Media, MediaKind
-from ..domain.errors import ErrorKind, PublishError
-from ..domain.platforms import Platform
-from .base import CallGuard, PublishJob, Reconciled, Reconciliation
-from .config import PlatformConfig
-from .graph_api import GraphApi
-from .http import HttpOwner
-from .media_fetcher import media_fetcher
-from .recent import recent_items
+from ...cache.cached_lookups import cached_publishing_limit, media_url_ok
+from ...cache.redis_cache import RedisCache
+from ...domain.content import Media, MediaKind
+from ...domain.errors import ErrorKind, PublishError
+from ...domain.platforms import Platform
+from ..base import CallGuard, PublishJob, Reconciled, Reconciliation
+from ..config import PlatformConfig
+from ..graph_api import GraphApi
+from ..http import HttpOwner
+from ..media_fetcher import media_fetcher
+from ..recent import recent_items
 
 log = logging.getLogger(__name__)
 

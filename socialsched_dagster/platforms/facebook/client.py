@@ -24,14 +24,14 @@ import json
 
 import httpx
 
-from ..domain.content import Media, MediaKind, PostContent
-from ..domain.errors import ErrorKind, PublishError
-from ..domain.platforms import Platform
-from .base import CallGuard, PublishJob, Reconciled, Reconciliation
-from .config import PlatformConfig
-from .facebook_match import find_published, video_description
-from .graph_api import GraphApi
-from .http import HttpOwner
+from ...domain.content import Media, MediaKind, PostContent
+from ...domain.errors import ErrorKind, PublishError
+from ...domain.platforms import Platform
+from ..base import CallGuard, PublishJob, Reconciled, Reconciliation
+from ..config import PlatformConfig
+from ..graph_api import GraphApi
+from ..http import HttpOwner
+from .match import find_published, video_description
 
 GONE = "100/33"  # "Object with ID ... does not exist, cannot be loaded ..."
 

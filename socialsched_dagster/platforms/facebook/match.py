@@ -20,11 +20,11 @@ import time
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from ..domain.content import MediaKind, PostContent
-from ..domain.errors import PublishError
-from .base import PublishJob, Reconciled, Reconciliation
-from .graph_api import GraphApi
-from .recent import recent_items
+from ...domain.content import MediaKind, PostContent
+from ...domain.errors import PublishError
+from ..base import PublishJob, Reconciled, Reconciliation
+from ..graph_api import GraphApi
+from ..recent import recent_items
 
 PER_PAGE, PAGES = 100, 5  # Graph serves at most 100 posts a page
 POST_FIELDS = "id,message,created_time,attachments{media_type,type,url,unshimmed_url,target{url}}"

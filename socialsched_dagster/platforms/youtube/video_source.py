@@ -22,11 +22,11 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ..domain.errors import ErrorKind, PublishError
-from ..domain.web_urls import display_url
-from ..security.media_fetch import MediaFetcher
-from ..security.public_urls import UnsafeUrl
-from .config import PlatformConfig
+from ...domain.errors import ErrorKind, PublishError
+from ...domain.web_urls import display_url
+from ...security.media_fetch import MediaFetcher
+from ...security.public_urls import UnsafeUrl
+from ..config import PlatformConfig
 
 _PATTERN_SIZE = 64 * 1024
 _SPOOL_MEMORY = 8 * 1024 * 1024

@@ -1,0 +1,42 @@
+"""What a platform call is given and what it reports back, in the layer below the clients and
+the guards around them: resilience/ and cache/ use these without depending on platforms/."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .content import PostContent
+from .platforms import Platform
+
+
+@dataclass(frozen=True)
+class PublishJob:
+    target_id: int
+    platform: Platform
+    account_external_id: str
+    access_token: str  # decrypted for this call only; repr hides it
+    content: PostContent
+    # Set when an earlier attempt got as far as `prepare` (reused, never recreated blindly).
+    container_id: str | None = None
+    # Called right before every request that can have an effect, with whether that request
+    # can make the post public. The publisher's fence: it confirms (one conditional UPDATE)
+    # that this run still owns the target with lease enough for the call, and records "may
+    # have been sent" before a publishing call. Raises to stop the call.
+    fence: Callable[[bool], None] | None = field(default=None, compare=False)
+    # The account's own server (Mastodon instance, Bluesky PDS), for platforms that have one.
+    server_url: str | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"PublishJob(target_id={self.target_id}, platform={self.platform.value}, "
+            f"account={self.account_external_id}, container_id={self.container_id})"
+        )
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What the platform says about our consumption, from its usage headers (0-100+ %)."""
+
+    percent: float
+    regain_after_s: float = 0.0

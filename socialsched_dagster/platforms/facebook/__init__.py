@@ -1,0 +1,47 @@
+"""Facebook Pages (Graph API): feed, photo and video posts.
+
+Exactly once: feed and photo posts are created unpublished, their id stored, then made public
+by id, so a lost answer is settled by reading that id; videos, and posts without a stored id,
+by a tolerant match on the page's recent posts (match.py).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from ...domain.platforms import Platform
+from ..spec import PlatformSpec
+from .client import FacebookClient
+from .rules import content_rules
+
+
+def _client(config, guard, http, _cache):
+    return FacebookClient(config, guard, http)
+
+
+def _budget():
+    from ...resilience.limits_config import PlatformBudget
+
+    return PlatformBudget(app_calls=4800, account_calls=200, window_s=3600)
+
+
+def _refresh(config, http, access_token, _refresh_token):
+    from ..token_refresh import exchange_facebook
+
+    return exchange_facebook(config, http, access_token)
+
+
+SPEC = PlatformSpec(
+    platform=Platform.FACEBOOK,
+    title="Facebook",
+    account_id_help="the page id",
+    build_client=_client,
+    content_rules=content_rules,
+    rate_budget=_budget,
+    # Long-lived user tokens (about 60 days) are re-exchanged a week ahead; page tokens from
+    # them carry no expiry and are never due.
+    refresh_horizon=timedelta(days=7),
+    refresh_token=_refresh,
+)
+
+__all__ = ["SPEC", "FacebookClient"]

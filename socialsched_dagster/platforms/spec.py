@@ -1,0 +1,61 @@
+"""What a platform is to the rest of the system: one `PlatformSpec`, exported as `SPEC` by the
+platform's package (`platforms/<name>/__init__.py`).
+
+Everything platform-specific that the layers around the clients need is here, so the Dagster
+assets, checks, sensors, metrics, CLI, CSV import, token sweep and sandbox pick a platform up from
+its spec instead of naming it: adding one is its folder plus its member of `domain.platforms.
+Platform` (the registry), and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from ..domain.content import PostContent
+from ..domain.platforms import Platform
+from ..domain.validation import ContentError
+
+if TYPE_CHECKING:  # only for annotations: the spec module stays cheap to import
+    import httpx
+
+    from ..cache.redis_cache import RedisCache
+    from ..resilience.limits_config import PlatformBudget
+    from .base import CallGuard, PlatformClient
+    from .config import PlatformConfig
+    from .token_refresh import RefreshedToken
+
+    BuildClient = Callable[
+        [PlatformConfig, CallGuard, httpx.Client | None, RedisCache | None], PlatformClient
+    ]
+    # (config, http, access token, refresh token) -> the renewed token, or TokenRefreshError.
+    RefreshToken = Callable[[PlatformConfig, httpx.Client, str, str | None], RefreshedToken]
+
+
+@dataclass(frozen=True)
+class PlatformSpec:
+    platform: Platform
+    title: str  # as people write it: "Instagram"
+    account_id_help: str  # what `accounts add --external-id` is for this platform
+    build_client: BuildClient
+    content_rules: Callable[[PostContent], list[ContentError]]
+    # Default call budget (resilience/limits_config.py; SOCIALSCHED_RATE_LIMITS overrides it).
+    rate_budget: Callable[[], PlatformBudget]
+    # How far ahead of its expiry a token is renewed; None with refresh_token None: tokens
+    # that never expire, or that cannot be renewed (the account is then held before expiry).
+    refresh_horizon: timedelta | None = None
+    refresh_token: RefreshToken | None = None
+    # The account lives on a server of the user's choosing (a Mastodon instance, a Bluesky
+    # PDS): `accounts add --server URL` is required and every call goes there.
+    needs_server: bool = False
+    # What the sandbox serves for this platform when it lives in the platform's folder
+    # (Instagram and Facebook share the sandbox's Graph routes, YouTube its Google ones):
+    # Starlette routes (mounted before the Graph catch-all), the fault endpoint names they
+    # answer to, and a factory for their state, given the SandboxState (journal, ledger,
+    # clock, faults); the object may define `replay(event)` for its journal events (written
+    # with "t": "ext", "platform": <name>) and `on_ledger(entry)` for published items.
+    sandbox_routes: Callable[[], Iterable[Any]] | None = None
+    sandbox_endpoints: tuple[str, ...] = ()
+    sandbox_state: Callable[[Any], Any] | None = None

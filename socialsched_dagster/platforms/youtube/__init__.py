@@ -1,0 +1,49 @@
+"""YouTube (Data API v3): resumable uploads.
+
+Exactly once: the upload session is stored before the bytes go; an interrupted upload resumes
+the same session (308 + Range) and a completed one answers 200/201, so no second upload starts.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from ...domain.platforms import Platform
+from ..spec import PlatformSpec
+from .client import YouTubeClient
+from .rules import content_rules
+
+
+def _client(config, guard, http, _cache):
+    return YouTubeClient(config, guard, http)
+
+
+def _budget():
+    from ...resilience.limits_config import PlatformBudget
+
+    # YouTube meters units per day (QUOTA_EXHAUSTED comes from the platform), not call rate.
+    # An upload is several calls (session + chunks), so this only guards bursts.
+    return PlatformBudget(app_calls=600, account_calls=120, window_s=60)
+
+
+def _refresh(config, http, _access_token, refresh_token):
+    from ..token_refresh import TokenRefreshError, refresh_google
+
+    if not refresh_token:
+        raise TokenRefreshError(True, "no refresh token stored: connect the account again")
+    return refresh_google(config, http, refresh_token)
+
+
+SPEC = PlatformSpec(
+    platform=Platform.YOUTUBE,
+    title="YouTube",
+    account_id_help="the channel id (UC...)",
+    build_client=_client,
+    content_rules=content_rules,
+    rate_budget=_budget,
+    # 1-hour access tokens, renewed in their last 10 minutes.
+    refresh_horizon=timedelta(minutes=10),
+    refresh_token=_refresh,
+)
+
+__all__ = ["SPEC", "YouTubeClient"]
