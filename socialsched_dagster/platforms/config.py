@@ -49,6 +49,9 @@ class PlatformConfig:
     reconcile_lookback_s: float = 48 * 3600.0
 
     youtube_chunk_size: int = 8 * 1024 * 1024
+    # Base URLs of platforms whose spec declares one (default_base_url), by platform name:
+    # SOCIALSCHED_<PLATFORM>_BASE_URL, or the sandbox's origin + the spec's sandbox_prefix.
+    base_urls: Mapping[str, str] = dataclasses.field(default_factory=dict)
     # Generate deterministic video bytes instead of downloading the media URL (sandbox, demo).
     synthetic_video_bytes: bool = False
     synthetic_video_size: int = 1536 * 1024
@@ -67,6 +70,10 @@ class PlatformConfig:
             raise ValueError("container polling interval must be positive, timeout >= 0")
         if not valid_shape(self.graph_version):
             raise ValueError(f"graph_version must look like v27.0, got {self.graph_version!r}")
+
+    def base_url(self, platform: Any, default: str) -> str:
+        """The configured base URL of `platform` (a Platform), else `default` (its spec's)."""
+        return self.base_urls.get(getattr(platform, "value", platform), default).rstrip("/")
 
     @property
     def graph_url(self) -> str:
@@ -94,6 +101,13 @@ class PlatformConfig:
         take("SOCIALSCHED_META_APP_SECRET", "meta_app_secret")
         take("SOCIALSCHED_GOOGLE_CLIENT_ID", "google_client_id")
         take("SOCIALSCHED_GOOGLE_CLIENT_SECRET", "google_client_secret")
+        base_urls = {}
+        for spec in _specs_with_own_host():
+            value = env.get(f"SOCIALSCHED_{spec.platform.name}_BASE_URL")
+            if value:
+                base_urls[spec.platform.value] = value
+        if base_urls:
+            values["base_urls"] = base_urls
         values["media_policy"] = MediaPolicy.from_env(env)
         return cls(**{**values, **overrides})
 
@@ -114,6 +128,11 @@ class PlatformConfig:
             "youtube_api_base_url": base,
             "google_token_url": f"{base}/token",
             "synthetic_video_bytes": True,
+            "base_urls": {
+                spec.platform.value: f"{base}{spec.sandbox_prefix}"
+                for spec in _specs_with_own_host()
+                if spec.sandbox_prefix
+            },
         }
         return cls(**{**values, **overrides})
 
@@ -125,3 +144,9 @@ class PlatformConfig:
                 value = "***"
             parts.append(f"{f.name}={value!r}")
         return f"PlatformConfig({', '.join(parts)})"
+
+
+def _specs_with_own_host():
+    from .registry import specs  # late: the specs' clients import this module
+
+    return [s for s in specs() if s.default_base_url]

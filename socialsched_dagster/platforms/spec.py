@@ -50,6 +50,11 @@ class PlatformSpec:
     # The account lives on a server of the user's choosing (a Mastodon instance, a Bluesky
     # PDS): `accounts add --server URL` is required and every call goes there.
     needs_server: bool = False
+    # For platforms with one API host that PlatformConfig does not name: the production host,
+    # overridden by SOCIALSCHED_<PLATFORM>_BASE_URL, and the path the sandbox serves it under
+    # (PlatformConfig.for_sandbox points the platform at origin + prefix).
+    default_base_url: str | None = None
+    sandbox_prefix: str | None = None
     # What the sandbox serves for this platform when it lives in the platform's folder
     # (Instagram and Facebook share the sandbox's Graph routes, YouTube its Google ones):
     # Starlette routes (mounted before the Graph catch-all), the fault endpoint names they
