@@ -20,9 +20,10 @@ from sqlalchemy import select
 
 from ..cli.demo_cmd import REPO_ROOT
 from ..cli.process_group import stop_process_group
-from ..domain.content import Media, MediaKind, PostContent
+from ..domain.content import PostContent
 from ..domain.platforms import Platform
-from ..intake.post_request import PostRequest
+from ..domain.post_requests import PostRequest
+from ..platforms.registry import spec
 from ..publishing.summary import percentile
 from ..store.accounts import add_account
 from ..store.models import PostTarget, utcnow
@@ -43,13 +44,8 @@ class Scenario:
 
 
 def _content(platform: Platform, n: int) -> PostContent:
-    if platform is Platform.INSTAGRAM:
-        image = Media(f"https://{MEDIA_HOST}/bench/{n}.jpg", MediaKind.IMAGE)
-        return PostContent(text=f"bench {n} #bench", media=(image,))
-    if platform is Platform.FACEBOOK:
-        return PostContent(text=f"bench post {n}")
-    video = Media(f"https://{MEDIA_HOST}/bench/{n}.mp4", MediaKind.VIDEO)
-    return PostContent(title=f"bench video {n}", description="bench", media=(video,))
+    """The platform's typical post (its spec's samples), its media on the bench's stand-in host."""
+    return spec(platform).samples.content(n, MEDIA_HOST)
 
 
 def seed(env: BenchEnvironment, scenario: Scenario, interleave: bool = False) -> None:
@@ -65,6 +61,7 @@ def seed(env: BenchEnvironment, scenario: Scenario, interleave: bool = False) ->
                     session, env.cipher, platform=platform, external_id=external_id,
                     handle=f"bench_{platform.value}_{i}", access_token=issued["access_token"],
                     refresh_token=issued.get("refresh_token"),
+                    server_url=env.sandbox.base_url if spec(platform).needs_server else None,
                 )  # fmt: skip
                 accounts.append((platform, account.id))
         if interleave:  # consecutive posts on alternating platforms, not in blocks per platform

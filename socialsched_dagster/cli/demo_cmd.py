@@ -80,9 +80,9 @@ def demo_cmd(host, port, sandbox_port, posts_per_platform, seed_only) -> None:
         stack.enter_context(sandbox)
 
         def mint(demo) -> IssuedToken:
-            # Page tokens do not expire; the YouTube token is minted to expire in 11 minutes,
-            # so within a minute it enters its refresh horizon and is renewed by the sensor.
-            lifetime = {"facebook": None, "youtube": 660}.get(demo.platform.value, 60 * 86400)
+            # Lifetimes as each platform's samples say (the YouTube token expires within
+            # minutes, so the demo shows the sensor renewing it).
+            lifetime = int(demo.token_ttl.total_seconds()) if demo.token_ttl else None
             issued = sandbox.control.mint_token(
                 demo.platform.value, demo.external_id, expires_in=lifetime
             )
@@ -90,7 +90,13 @@ def demo_cmd(host, port, sandbox_port, posts_per_platform, seed_only) -> None:
                 issued["access_token"], issued.get("refresh_token"), issued.get("expires_in")
             )
 
-        counts = seed_demo(db, cipher(), posts_per_platform=posts_per_platform, token_for=mint)
+        counts = seed_demo(
+            db,
+            cipher(),
+            posts_per_platform=posts_per_platform,
+            token_for=mint,
+            server_url=sandbox.base_url,
+        )
         home = s.dagster_home
         home.mkdir(parents=True, exist_ok=True)
         shutil.copy(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")

@@ -1,4 +1,4 @@
-"""Demo data: three accounts (one per platform) and posts due over the next minutes.
+"""Demo data: one account per platform and posts due over the next minutes.
 
 Idempotent per minute: running the demo twice in the same minute seeds nothing twice.
 """
@@ -11,9 +11,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from ..domain.content import Media, PostContent
 from ..domain.platforms import Platform
-from ..intake.post_request import PostRequest
+from ..domain.post_requests import PostRequest
+from ..platforms.registry import spec, specs
 from ..security.token_cipher import TokenCipher
 from ..store.accounts import add_account
 from ..store.database import Database
@@ -36,24 +36,36 @@ class DemoAccount:
     token_ttl: timedelta | None
 
 
-DEMO_ACCOUNTS = (
-    DemoAccount(Platform.INSTAGRAM, "17841400000000001", "demo_shop", timedelta(days=50)),
-    DemoAccount(Platform.FACEBOOK, "100000000000001", "demo_page", None),
-    DemoAccount(Platform.YOUTUBE, "UCdemo0000000000000000001", "demo_channel", timedelta(hours=1)),
-)
+def demo_accounts() -> list[DemoAccount]:
+    """One account per platform, as each platform's spec describes a typical one."""
+    out = []
+    for each in specs():
+        if each.samples is None:
+            raise RuntimeError(f"{each.title}'s spec has no samples for the demo")
+        ttl = each.samples.token_lifetime_s
+        out.append(
+            DemoAccount(
+                each.platform,
+                each.samples.external_id,
+                each.samples.handle,
+                timedelta(seconds=ttl) if ttl else None,
+            )
+        )
+    return out
+
 
 # The demo's media are on hosts that serve nothing: the demo names them stand-ins in the
 # environment of the processes it starts (SOCIALSCHED_MEDIA_STAND_IN_HOSTS), so they are never
 # fetched. Production code knows no host by name.
 STAND_IN_MEDIA_HOSTS = "socialsched.dev"
-_IMAGE = Media.parse("https://media.socialsched.dev/demo/launch-1080.jpg")
-_VIDEO = Media.parse("https://samples.socialsched.dev/demo-clip.mp4")
+_MEDIA_HOST = "media.socialsched.dev"
 
 
 def _placeholder_token(demo: DemoAccount) -> IssuedToken:
     ttl = int(demo.token_ttl.total_seconds()) if demo.token_ttl else None
-    refresh = f"demo-refresh-{demo.platform.value}" if demo.platform is Platform.YOUTUBE else None
-    return IssuedToken(f"demo-token-{demo.platform.value}", refresh, ttl)
+    return IssuedToken(
+        f"demo-token-{demo.platform.value}", f"demo-refresh-{demo.platform.value}", ttl
+    )
 
 
 def replace_token(session, cipher, account: Account, issued: IssuedToken, expires_at) -> None:
@@ -66,16 +78,6 @@ def replace_token(session, cipher, account: Account, issued: IssuedToken, expire
     account.status = "active"
 
 
-def _content(platform: Platform, n: int) -> PostContent:
-    if platform is Platform.INSTAGRAM:
-        return PostContent(text=f"Demo post {n} #socialsched #demo", media=(_IMAGE,))
-    if platform is Platform.FACEBOOK:
-        return PostContent(text=f"Demo page update {n}", link="https://example.com/news")
-    return PostContent(
-        title=f"Demo video {n}", description="Published by the socialsched demo.", media=(_VIDEO,)
-    )
-
-
 def seed_demo(
     db: Database,
     cipher: TokenCipher,
@@ -84,15 +86,17 @@ def seed_demo(
     first_in: timedelta = timedelta(minutes=2),
     spacing: timedelta = timedelta(minutes=1),
     token_for: Callable[[DemoAccount], IssuedToken] | None = None,
+    server_url: str | None = None,
 ) -> dict[str, int]:
     """Create the demo accounts if missing (with fresh tokens from `token_for`, e.g. minted by
-    the sandbox, replacing older ones) and schedule new demo posts. Returns counts."""
+    the sandbox, replacing older ones) and schedule new demo posts. Accounts of platforms that
+    live on a server of their own get `server_url` (the sandbox's). Returns counts."""
     token_for = token_for or _placeholder_token
     now = utcnow().replace(second=0, microsecond=0)
 
     def work(session):
         accounts = {}
-        for demo in DEMO_ACCOUNTS:
+        for demo in demo_accounts():
             account = session.scalar(
                 select(Account).where(
                     Account.platform == demo.platform.value, Account.handle == demo.handle
@@ -110,6 +114,7 @@ def seed_demo(
                     external_id=demo.external_id,
                     handle=demo.handle,
                     owner="demo",
+                    server_url=server_url if spec(demo.platform).needs_server else None,
                     access_token=issued.access_token,
                     refresh_token=issued.refresh_token,
                     expires_at=expires_at,
@@ -119,7 +124,7 @@ def seed_demo(
             accounts[demo.platform] = account
         requests = [
             PostRequest(
-                content=_content(platform, n + 1),
+                content=spec(platform).samples.content(n + 1, _MEDIA_HOST),
                 scheduled_at=now + first_in + n * spacing,
                 timezone="UTC",
                 account_ids=(account.id,),

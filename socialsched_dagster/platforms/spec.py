@@ -35,6 +35,19 @@ if TYPE_CHECKING:  # only for annotations: the spec module stays cheap to import
 
 
 @dataclass(frozen=True)
+class Samples:
+    """A typical account and post of the platform: the demo seeds them, the benchmarks publish
+    them, so a new platform appears in both without an edit there."""
+
+    external_id: str
+    handle: str
+    # (n, media host) -> a valid post, numbered so posts differ; media on the given host.
+    content: Callable[[int, str], PostContent]
+    # The lifetime of the token the demo mints in the sandbox (None: never expires).
+    token_lifetime_s: int | None = 60 * 86400
+
+
+@dataclass(frozen=True)
 class PlatformSpec:
     platform: Platform
     title: str  # as people write it: "Instagram"
@@ -50,6 +63,7 @@ class PlatformSpec:
     # The account lives on a server of the user's choosing (a Mastodon instance, a Bluesky
     # PDS): `accounts add --server URL` is required and every call goes there.
     needs_server: bool = False
+    samples: Samples | None = None
     # For platforms with one API host that PlatformConfig does not name: the production host,
     # overridden by SOCIALSCHED_<PLATFORM>_BASE_URL, and the path the sandbox serves it under
     # (PlatformConfig.for_sandbox points the platform at origin + prefix).

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from ...domain.content import PostContent
 from ...domain.platforms import Platform
-from ..spec import PlatformSpec
+from ..spec import PlatformSpec, Samples
 from .client import FacebookClient
 from .rules import content_rules
 
@@ -42,6 +43,14 @@ SPEC = PlatformSpec(
     # them carry no expiry and are never due.
     refresh_horizon=timedelta(days=7),
     refresh_token=_refresh,
+    samples=Samples(
+        external_id="100000000000001",
+        handle="demo_page",
+        content=lambda n, host: PostContent(
+            text=f"Demo page update {n}", link=f"https://{host}/news/{n}"
+        ),
+        token_lifetime_s=None,  # page tokens do not expire
+    ),
 )
 
 __all__ = ["SPEC", "FacebookClient"]

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from ...domain.content import Media, MediaKind, PostContent
 from ...domain.platforms import Platform
-from ..spec import PlatformSpec
+from ..spec import PlatformSpec, Samples
 from .client import InstagramClient
 from .rules import content_rules
 
@@ -42,6 +43,15 @@ SPEC = PlatformSpec(
     # 60-day tokens, renewed a week ahead: a week of retries before anything fails.
     refresh_horizon=timedelta(days=7),
     refresh_token=_refresh,
+    samples=Samples(
+        external_id="17841400000000001",
+        handle="demo_shop",
+        content=lambda n, host: PostContent(
+            text=f"Demo post {n} #socialsched #demo",
+            media=(Media(f"https://{host}/demo/{n}.jpg", MediaKind.IMAGE),),
+        ),
+        token_lifetime_s=50 * 86400,
+    ),
 )
 
 __all__ = ["SPEC", "InstagramClient"]

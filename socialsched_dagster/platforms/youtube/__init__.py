@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from ...domain.content import Media, MediaKind, PostContent
 from ...domain.platforms import Platform
-from ..spec import PlatformSpec
+from ..spec import PlatformSpec, Samples
 from .client import YouTubeClient
 from .rules import content_rules
 
@@ -44,6 +45,18 @@ SPEC = PlatformSpec(
     # 1-hour access tokens, renewed in their last 10 minutes.
     refresh_horizon=timedelta(minutes=10),
     refresh_token=_refresh,
+    samples=Samples(
+        external_id="UCdemo0000000000000000001",
+        handle="demo_channel",
+        content=lambda n, host: PostContent(
+            title=f"Demo video {n}",
+            description="Published by the socialsched demo.",
+            media=(Media(f"https://{host}/demo/{n}.mp4", MediaKind.VIDEO),),
+        ),
+        # Minted to expire in 11 minutes: within a minute it enters the 10-minute refresh
+        # horizon, and the demo shows the sensor renewing it.
+        token_lifetime_s=660,
+    ),
 )
 
 __all__ = ["SPEC", "YouTubeClient"]
