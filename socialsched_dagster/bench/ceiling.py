@@ -34,7 +34,7 @@ from ..platforms.http import TARGET_HEADER, USER_AGENT, retry_after_seconds
 from ..platforms.youtube.client import UPLOAD_PATH
 from ..platforms.youtube.video_source import content_type_of
 from ..sandbox.process import SandboxProcess
-from .daemon_scenario import _content
+from .daemon_scenario import BENCH_PLATFORMS, _content
 
 # The daemon benchmark's settings: an audited YouTube project, or 6 uploads a day cap the run.
 SANDBOX_SETTINGS: dict[str, Any] = {"yt_quota_units_per_day": 10_000_000}
@@ -196,7 +196,7 @@ def _resume_offset(response: httpx.Response) -> int:
 def _plan(sandbox: SandboxProcess, targets: int, accounts_per_platform: int) -> list[_Target]:
     """daemon_scenario.seed's accounts and round-robin, without the database."""
     accounts = []
-    for platform in Platform:
+    for platform in BENCH_PLATFORMS:
         for i in range(accounts_per_platform):
             external_id = f"{platform.value[:2]}{i:06d}"
             token = sandbox.control.mint_token(platform.value, external_id)["access_token"]

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 import click
 
-from .choices import PLATFORM_NAMES
+from .choices import EXTERNAL_ID_HELP, PLATFORM_NAMES
 from .context import (
     CliError,
     cipher,
@@ -68,7 +68,7 @@ def accounts_group() -> None:
 
 @accounts_group.command("add")
 @click.option("--platform", required=True, type=PLATFORM_NAMES)
-@click.option("--external-id", required=True, help="ig-user-id, page id or channel id")
+@click.option("--external-id", required=True, help=EXTERNAL_ID_HELP)
 @click.option("--handle", required=True, help="short name used as platform:handle")
 @click.option("--owner", default=None)
 @click.option(

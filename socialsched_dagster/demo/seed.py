@@ -86,7 +86,7 @@ def seed_demo(
     first_in: timedelta = timedelta(minutes=2),
     spacing: timedelta = timedelta(minutes=1),
     token_for: Callable[[DemoAccount], IssuedToken] | None = None,
-    server_url: str | None = None,
+    server_url: str = "http://127.0.0.1:8787",  # where `socialsched sandbox serve` listens
 ) -> dict[str, int]:
     """Create the demo accounts if missing (with fresh tokens from `token_for`, e.g. minted by
     the sandbox, replacing older ones) and schedule new demo posts. Accounts of platforms that

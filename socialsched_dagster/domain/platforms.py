@@ -9,6 +9,9 @@ class Platform(str, Enum):
     INSTAGRAM = "instagram"
     FACEBOOK = "facebook"
     YOUTUBE = "youtube"
+    MASTODON = "mastodon"
+    THREADS = "threads"
+    BLUESKY = "bluesky"
 
     @classmethod
     def parse(cls, value: str) -> Platform:

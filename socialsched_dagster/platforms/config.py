@@ -51,7 +51,7 @@ class PlatformConfig:
     youtube_chunk_size: int = 8 * 1024 * 1024
     # Base URLs of platforms whose spec declares one (default_base_url), by platform name:
     # SOCIALSCHED_<PLATFORM>_BASE_URL, or the sandbox's origin + the spec's sandbox_prefix.
-    base_urls: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    base_urls: Mapping[str, str] = dataclasses.field(default_factory=dict, hash=False)
     # Generate deterministic video bytes instead of downloading the media URL (sandbox, demo).
     synthetic_video_bytes: bool = False
     synthetic_video_size: int = 1536 * 1024

@@ -73,7 +73,11 @@ def fetch_insights(
         return _each(ids, lambda media_id: _instagram(graph, job, media_id))
     if platform is Platform.FACEBOOK:
         return _each(ids, lambda post_id: _facebook(graph, job, post_id))
-    raise ValueError(f"no insights for platform {platform.value}")
+    # Not read for this platform yet: each post says so in the report, the report goes on.
+    unread = PublishError(
+        ErrorKind.UNKNOWN, f"engagement is not read from {platform.value} yet", code="unsupported"
+    )
+    return dict.fromkeys(ids, unread)
 
 
 def _each(ids: list[str], read: Callable[[str], Engagement]) -> Result:

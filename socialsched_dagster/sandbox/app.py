@@ -30,10 +30,12 @@ def create_app(settings: SandboxSettings | None = None) -> Starlette:
         *control_routes.ROUTES,
         *alert_inbox.ROUTES,
         *token_routes.ROUTES,
+        # Platforms in their own folders serve their own paths (prefixes such as /threads,
+        # /xrpc, /api/v1): before the Graph routes, whose patterns would swallow them.
+        *_platform_routes(),
         # Engagement reads go before the routes they share paths with (and defer to).
         *insights_routes.ROUTES,
         *youtube_routes.ROUTES,
-        *_platform_routes(),
         *meta_routes.ROUTES,
     ]
     app = Starlette(routes=routes)

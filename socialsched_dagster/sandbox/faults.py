@@ -83,7 +83,8 @@ def _matches(endpoints: str | frozenset[str], endpoint: str) -> bool:
     return endpoints == "*" or endpoint in endpoints
 
 
-GRAPH_PREFIXES = ("ig_", "fb_", "graph_", "token_ig", "token_fb")
+# Endpoints answering with Graph's error envelope (Threads is a Graph API on its own host).
+GRAPH_PREFIXES = ("ig_", "fb_", "graph_", "token_ig", "token_fb", "threads_")
 ENVELOPE_KEYS = frozenset({"code", "subcode", "transient", "message", "type"})
 
 

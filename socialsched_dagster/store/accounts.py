@@ -135,8 +135,8 @@ def clean_server(platform: Platform, server_url: str | None) -> str | None:
     needs = spec(platform).needs_server
     if needs and not server_url:
         raise AccountError(
-            f"a {spec(platform).title} account lives on a server of its own: give --server, "
-            "e.g. https://mastodon.social"
+            f"a {spec(platform).title} account lives on a server of its own: give --server "
+            "with its URL (the Mastodon instance, the Bluesky PDS such as https://bsky.social)"
         )
     if not needs and server_url:
         raise AccountError(f"{spec(platform).title} has one API host: drop --server")

@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from sqlalchemy import create_engine, text
 
+from socialsched_dagster.bench.daemon_scenario import BENCH_PLATFORMS
 from socialsched_dagster.bench.scale import ACCOUNTS_PER_PLATFORM, DUE_NOW_POSTS, run_scale
-from socialsched_dagster.domain.platforms import Platform
 from socialsched_dagster.pipeline.resources.publishing import PublishingConfig
 from socialsched_dagster.store.due import hour_floor
 from socialsched_dagster.store.models import utcnow
@@ -51,7 +51,7 @@ def test_scale_seeds_exact_counts_and_the_sensor_requests_each_due_window(empty_
     assert inconsistent == 0
     assert len(rows) == 3 * DUE_NOW_POSTS
     windows = {(platform, hour_floor(due_at)) for platform, due_at in rows}
-    assert {platform for platform, _ in windows} == {p.value for p in Platform}
+    assert {platform for platform, _ in windows} == {p.value for p in BENCH_PLATFORMS}
     assert result["runs_requested"] == len(windows)
     assert result["index_scan"] is True
     assert "ix_post_targets_due" in result["plan"]

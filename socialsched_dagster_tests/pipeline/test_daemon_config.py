@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from socialsched_dagster.definitions import defs
+from socialsched_dagster.domain.platforms import Platform
 from socialsched_dagster.pipeline.run_tags import MAX_RUNTIME_TAG, PRIORITY_TAG
 from socialsched_dagster.publishing.settings import PublishSettings
 
@@ -20,7 +21,7 @@ def _priority(job: str) -> int:
 
 
 def test_publishing_runs_are_dequeued_first_and_have_a_maximum_runtime():
-    publishing = [f"publish_{p}" for p in ("instagram", "facebook", "youtube")]
+    publishing = [f"publish_{p.value}" for p in Platform]
     others = [
         j.name
         for j in defs.resolve_all_job_defs()

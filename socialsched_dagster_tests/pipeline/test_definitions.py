@@ -7,6 +7,7 @@ from pathlib import Path
 from dagster import AssetSelection, DagsterInstance, Definitions, define_asset_job
 
 from socialsched_dagster.definitions import defs
+from socialsched_dagster.domain.platforms import Platform
 from socialsched_dagster.pipeline.assets.scheduled_posts import scheduled_posts
 from socialsched_dagster.pipeline.resources.database import DatabaseResource
 
@@ -44,7 +45,7 @@ def test_scheduled_posts_observation_reports_the_backlog(db_url, cipher):
     result = observe([scheduled_posts], resources={"database": DatabaseResource(url=db_url)})
     assert result.success
     observation = result.asset_observations_for_node("scheduled_posts")[0]
-    assert observation.metadata["targets_scheduled"].value == 6
+    assert observation.metadata["targets_scheduled"].value == 2 * len(Platform)  # 2 per platform
     assert observation.metadata["next_due_at"].value != "none"
 
 

@@ -18,7 +18,11 @@ from socialsched_dagster.platforms.google_errors import classify as google_kind
 from socialsched_dagster.platforms.http import USER_AGENT, build_http_client, redact
 from socialsched_dagster.platforms.meta_errors import classify, parse_usage
 from socialsched_dagster.platforms.registry import build_clients
-from socialsched_dagster.platforms.youtube.video_source import DownloadedVideo, SyntheticVideo, open_video
+from socialsched_dagster.platforms.youtube.video_source import (
+    DownloadedVideo,
+    SyntheticVideo,
+    open_video,
+)
 from socialsched_dagster.security.media_fetch import MediaFetcher
 from socialsched_dagster.security.public_urls import MediaPolicy, MediaPolicyError
 

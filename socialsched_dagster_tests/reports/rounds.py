@@ -10,9 +10,11 @@ from sqlalchemy import update
 from socialsched_dagster.domain.platforms import Platform
 from socialsched_dagster.store.models import PostTarget, utcnow
 
+from ..pipeline.conftest import EXTERNAL_IDS
 
-def publish_round(world, platforms=tuple(Platform), timeout: float = 180) -> None:
-    """Each platform's publishing job as a real run process, the three side by side: one after
+
+def publish_round(world, platforms=tuple(EXTERNAL_IDS), timeout: float = 180) -> None:
+    """Each world platform's publishing job as a real run process, side by side: one after
     another would cost this folder's whole time budget."""
     procs = {p: world.run(p, wait=False) for p in platforms}
     for platform, proc in procs.items():
