@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dagster import asset, materialize
 
-from socialsched_dagster.cache.resource import CacheResource
+from socialsched_dagster.pipeline.resources.cache import CacheResource
 from socialsched_dagster.pipeline.resources.redis import RedisResource
 
 

@@ -209,7 +209,7 @@ def test_error_rate_retry_rate_and_lateness_turn_green_once_the_last_minutes_are
 
 
 def test_cache_hit_rate_warns_on_a_warm_cache_that_misses_not_on_a_cold_start(world):
-    from socialsched_dagster.cache.resource import shared_cache
+    from socialsched_dagster.cache.shared import shared_cache
 
     cache = shared_cache(world.env["REDIS_URL"])
     for i in range(10):  # a cold start: every look-up misses once

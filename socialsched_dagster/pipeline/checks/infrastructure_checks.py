@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from dagster import AssetCheckResult, AssetCheckSeverity, asset_check
 
-from ...cache.resource import shared_cache
+from ...cache.shared import shared_cache
 from ...store.health import due_query_seconds
 from ...store.models import utcnow
 from ..resources.database import DatabaseResource

@@ -12,7 +12,7 @@ import threading
 
 from dagster import ConfigurableResource
 
-from ...cache.resource import shared_cache
+from ...cache.shared import shared_cache
 from ...domain.platforms import Platform
 from ...platforms.base import PlatformClient
 from ...platforms.config import PlatformConfig
