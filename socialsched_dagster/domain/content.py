@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from .web_urls import display_url, web_url_problem
@@ -64,18 +64,30 @@ class PostContent:
     description: str = ""  # YouTube
     link: str = ""  # Facebook feed link
     media: tuple[Media, ...] = field(default_factory=tuple)
+    # A thread of posts: the segments after this one, in order, each published as a reply to
+    # the one before (X, Bluesky, Mastodon, Threads). Each segment is text and media only.
+    thread: tuple[PostContent, ...] = field(default_factory=tuple)
 
     def fingerprint(self) -> str:
         """Stable hash of the content: import idempotency and duplicate checks compare it."""
-        body = json.dumps(
-            {
-                "text": self.text,
-                "title": self.title,
-                "description": self.description,
-                "link": self.link,
-                "media": [m.as_dict() for m in self.media],
-            },
-            sort_keys=True,
-            ensure_ascii=False,
-        )
+        body = json.dumps(self._identity(), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(body.encode()).hexdigest()
+
+    def _identity(self) -> dict:
+        body: dict = {
+            "text": self.text,
+            "title": self.title,
+            "description": self.description,
+            "link": self.link,
+            "media": [m.as_dict() for m in self.media],
+        }
+        if self.thread:  # only then: the fingerprints of posts without a thread never change
+            body["thread"] = [segment._identity() for segment in self.thread]
+        return body
+
+    @property
+    def segments(self) -> tuple[PostContent, ...]:
+        """The posts that go out, in order: this one (without its thread), then the thread."""
+        if not self.thread:
+            return (self,)
+        return (replace(self, thread=()), *self.thread)

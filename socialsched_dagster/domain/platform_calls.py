@@ -26,11 +26,18 @@ class PublishJob:
     fence: Callable[[bool], None] | None = field(default=None, compare=False)
     # The account's own server (Mastodon instance, Bluesky PDS), for platforms that have one.
     server_url: str | None = None
+    # A thread of posts goes out one segment per job: `content` is the segment's, `segment` its
+    # position (0 = the head), `reply_to` the platform id of the segment before it and
+    # `thread_root` the head's (Bluesky's replies name both). Ids as `publish` returned them.
+    segment: int = 0
+    reply_to: str | None = None
+    thread_root: str | None = None
 
     def __repr__(self) -> str:
         return (
             f"PublishJob(target_id={self.target_id}, platform={self.platform.value}, "
-            f"account={self.account_external_id}, container_id={self.container_id})"
+            f"account={self.account_external_id}, container_id={self.container_id}, "
+            f"segment={self.segment})"
         )
 
 

@@ -64,6 +64,13 @@ class PlatformSpec:
     # PDS): `accounts add --server URL` is required and every call goes there.
     needs_server: bool = False
     samples: Samples | None = None
+    # Whether a post may be a thread (PostContent.thread): each segment a reply to the one
+    # before, published through PublishJob.segment / reply_to / thread_root.
+    supports_threads: bool = False
+    # What one published post costs, in US dollars, where the platform charges per call (X's
+    # pay-per-use): the estimated spend per account, and the optional monthly budget cap
+    # (SOCIALSCHED_<PLATFORM>_MONTHLY_BUDGET_USD) that holds posts instead of overspending.
+    post_cost_usd: Callable[[PostContent], float] | None = None
     # For platforms with one API host that PlatformConfig does not name: the production host,
     # overridden by SOCIALSCHED_<PLATFORM>_BASE_URL, and the path the sandbox serves it under
     # (PlatformConfig.for_sandbox points the platform at origin + prefix).
