@@ -46,11 +46,27 @@ posts_group.add_command(backfill_cmd)
 @click.option("--media", "media", multiple=True, help="media URL (image:/video: prefix optional)")
 @click.option("--ref", "external_ref", default="", help="idempotency key: reuse never duplicates")
 @click.option("--owner", default="")
+@click.option(
+    "--reply",
+    "replies",
+    multiple=True,
+    help="a further post of a thread, in order, each a reply to the one before "
+    "(X, Bluesky, Mastodon, Threads)",
+)
 @user_errors
-def schedule(when, tz, accounts, text, title, description, link, media, external_ref, owner):
-    """Schedule one post to one or more accounts."""
+def schedule(
+    when, tz, accounts, text, title, description, link, media, external_ref, owner, replies
+):
+    """Schedule one post (or a thread of posts, with --reply) to one or more accounts."""
     from ..intake.media_check import url_problems
-    from ..intake.post_request import InvalidPost, parse_post
+    from ..intake.post_request import THREAD_BREAK, InvalidPost, parse_post
+
+    for n, reply in enumerate(replies, start=2):
+        if not reply.strip():
+            raise CliError(f"--reply {n - 1} is empty: give it text, or leave it out")
+        if THREAD_BREAK.search(reply):
+            # The CSV's segment separator: inside one --reply it would split it in two.
+            raise CliError(f"--reply {n - 1}: a line of only --- is not allowed in a reply")
     from ..store.models import utcnow
     from ..store.posts import existing_refs, insert_posts, known_accounts
 
@@ -67,6 +83,7 @@ def schedule(when, tz, accounts, text, title, description, link, media, external
         "media": " ".join(media),
         "external_ref": external_ref,
         "owner": owner,
+        "thread": "\n---\n".join(replies),
     }
 
     def work(s):
@@ -147,6 +164,8 @@ def list_(statuses, platforms, accounts, due_from, due_to, limit, cursor, as_jso
     click.echo(f"{'POST':>6} {'TARGET':>7} {'DUE (UTC)':16} {'ACCOUNT':28} {'STATUS':10} DETAIL")
     for r in rows:
         detail = r.error_message or r.title or r.text
+        if r.segments > 1:
+            detail = f"[thread, {r.segments_out} of {r.segments} out] {detail}"
         detail = detail.replace("\n", " ")
         detail = detail if len(detail) <= 48 else detail[:47] + "…"
         click.echo(

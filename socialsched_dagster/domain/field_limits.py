@@ -14,3 +14,6 @@ MAX_TIMEZONE = 64
 # no platform rule covers (a YouTube-only post's text, a link), so nothing unbounded is stored.
 MAX_TEXT = 65_536
 MAX_URL = 2048
+# Segments in a thread of posts, the head included: a bound of ours, longer than threads people
+# write and short enough that one post never holds a run for long.
+MAX_THREAD_SEGMENTS = 25

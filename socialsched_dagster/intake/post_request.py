@@ -18,6 +18,7 @@ from ..domain.field_limits import (
     MAX_EXTERNAL_REF,
     MAX_OWNER,
     MAX_TEXT,
+    MAX_THREAD_SEGMENTS,
     MAX_TIMEZONE,
     MAX_TITLE,
     MAX_URL,
@@ -27,7 +28,7 @@ from ..domain.platforms import Platform
 from ..domain.post_requests import KnownAccount, PostRequest
 from ..domain.scheduling import MAX_AHEAD, ScheduleError, parse_schedule_time
 from ..domain.states import AccountStatus
-from ..platforms.registry import content_errors
+from ..platforms.registry import content_errors, spec
 
 FIELDS = (
     "scheduled_at",
@@ -40,6 +41,7 @@ FIELDS = (
     "media",
     "external_ref",
     "owner",
+    "thread",
 )
 REQUIRED = ("scheduled_at", "timezone", "accounts")
 _LIST_SPLIT = re.compile(r"[;|\s]+")
@@ -56,6 +58,7 @@ _MAX_CHARS = {
     "media": MAX_TEXT,
     "external_ref": MAX_EXTERNAL_REF,
     "owner": MAX_OWNER,
+    "thread": MAX_TEXT,
 }
 # Fields that are labels, not prose: no control characters, and line breaks or tabs only where
 # they separate the items of a list.
@@ -82,6 +85,8 @@ def idempotency_key(fields: Mapping[str, str]) -> str:
     if ref:
         return ref
     raw = {f: (fields.get(f) or "").strip() for f in FIELDS if f != "external_ref"}
+    if not raw["thread"]:
+        del raw["thread"]  # a column added later: the keys of rows without it never change
     digest = hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest()
     return f"sha256:{digest}"
 
@@ -113,8 +118,28 @@ def split_list(value: str) -> list[str]:
     return [item for item in _LIST_SPLIT.split(value.strip()) if item]
 
 
+# A thread's segments are separated by a line holding only `---` (Markdown's rule).
+THREAD_BREAK = re.compile(r"^[ \t]*---[ \t]*$", re.MULTILINE)
+
+
+def split_thread(value: str) -> list[str]:
+    """The segments after the first, as written in the `thread` field."""
+    return [segment.strip() for segment in THREAD_BREAK.split(value)] if value.strip() else []
+
+
 def content_from_fields(fields: Mapping[str, str]) -> tuple[PostContent, list[FieldError]]:
     errors: list[FieldError] = []
+    thread = split_thread(fields.get("thread") or "")
+    for n, segment in enumerate(thread, start=2):
+        if not segment:
+            errors.append(FieldError("thread", f"segment {n} is empty: remove the extra ---"))
+    if len(thread) + 1 > MAX_THREAD_SEGMENTS:
+        errors.append(
+            FieldError(
+                "thread",
+                f"{len(thread) + 1} segments, at most {MAX_THREAD_SEGMENTS}: split the thread",
+            )
+        )
     media: list[Media] = []
     for item in split_list(fields.get("media") or ""):
         try:
@@ -127,8 +152,28 @@ def content_from_fields(fields: Mapping[str, str]) -> tuple[PostContent, list[Fi
         description=(fields.get("description") or "").strip(),
         link=(fields.get("link") or "").strip(),
         media=tuple(media),
+        thread=tuple(PostContent(text=segment) for segment in thread),
     )
     return content, errors
+
+
+def thread_errors(platform: Platform, content: PostContent) -> list[FieldError]:
+    """A thread goes only where replies can chain it; each segment meets the platform's rules."""
+    if not content.thread:
+        return []
+    if not spec(platform).supports_threads:
+        return [
+            FieldError(
+                "thread",
+                f"{platform.value}: does not take threads of posts: post the segments "
+                "separately, or leave this account out",
+            )
+        ]
+    return [
+        FieldError("thread", f"{platform.value}: segment {n}: {problem.reason}")
+        for n, segment in enumerate(content.thread, start=2)
+        for problem in content_errors(platform, segment)
+    ]
 
 
 def parse_post(
@@ -199,6 +244,7 @@ def parse_post(
     for platform in sorted(platforms_seen, key=lambda p: p.value):
         for problem in content_errors(platform, content):
             errors.append(FieldError(problem.field, f"{platform.value}: {problem.reason}"))
+        errors.extend(thread_errors(platform, content))
 
     if errors:
         raise InvalidPost(errors)

@@ -17,7 +17,7 @@ import httpx
 from ..domain.platforms import Platform
 from .base import CallGuard, PublishJob, Usage
 from .config import PlatformConfig
-from .http import TARGET_HEADER, Call, json_object, malformed, retry_after_seconds, send
+from .http import TARGET_HEADER, Call, json_object, malformed, retry_after_seconds, send, target_tag
 from .meta_errors import graph_error, parse_usage
 
 
@@ -85,7 +85,7 @@ class GraphApi:
             f"{self.platform.value} {endpoint}", effectful, (job.access_token,),
             publishes=publishes, fence=job.fence,
         )  # fmt: skip
-        headers = {"Authorization": f"Bearer {job.access_token}", TARGET_HEADER: str(job.target_id)}
+        headers = {"Authorization": f"Bearer {job.access_token}", TARGET_HEADER: target_tag(job)}
         # Graph reads parameters from the form body of a POST and the query string of a GET.
         signed = dict((data if method == "POST" else params) or {})
         if self.config.meta_app_secret:

@@ -27,6 +27,12 @@ if TYPE_CHECKING:  # typing.Self is 3.11+; only type checkers read this
 
 TARGET_HEADER = "X-Socialsched-Target"  # the sandbox ledger counts duplicates by it
 
+
+def target_tag(job) -> str:
+    """The TARGET_HEADER value: the target, and a thread's segment after the head (`42.1`), so
+    each segment of a thread is counted apart."""
+    return f"{job.target_id}.{job.segment}" if job.segment else str(job.target_id)
+
 try:
     VERSION = metadata.version("socialsched-dagster")
 except metadata.PackageNotFoundError:  # running from a source tree that is not installed

@@ -11,7 +11,7 @@ from ..domain.content import Media, MediaKind, PostContent
 from ..domain.platforms import Platform
 from ..platforms.base import PublishJob
 from ..security.token_cipher import TokenCipher
-from ..store.models import Account, OAuthToken, Post
+from ..store.models import Account, OAuthToken, Post, PostTarget
 from ..store.publishing import Claim
 
 
@@ -21,14 +21,22 @@ class JobContext:
     account_status: str
     handle: str
     token_version: int | None  # changes only with the token: tells a refresh it was done
+    # A thread's segments that went out, as the database has them now (never the claim's
+    # copy: a refresh-and-retry reloads after segments went out in the same attempt).
+    segment_ids: tuple[str, ...] = ()
+
+
+def _media(items: list[dict]) -> tuple[Media, ...]:
+    return tuple(Media(m["url"], MediaKind(m["kind"])) for m in items)
 
 
 def load_job(session: Session, cipher: TokenCipher, claim: Claim, platform: Platform) -> JobContext:
-    # One round trip for the three rows: this runs once per target, on the hot path.
-    post, account, token = session.execute(
-        select(Post, Account, OAuthToken)
+    # One round trip for the rows: this runs once per target, on the hot path.
+    post, account, token, segment_ids = session.execute(
+        select(Post, Account, OAuthToken, PostTarget.segment_ids)
         .select_from(Post)
         .join(Account, Account.id == claim.account_id)
+        .join(PostTarget, PostTarget.id == claim.target_id)
         .outerjoin(OAuthToken, OAuthToken.account_id == Account.id)
         .where(Post.id == claim.post_id)
     ).one()
@@ -37,7 +45,11 @@ def load_job(session: Session, cipher: TokenCipher, claim: Claim, platform: Plat
         title=post.title,
         description=post.description,
         link=post.link,
-        media=tuple(Media(m["url"], MediaKind(m["kind"])) for m in post.media),
+        media=_media(post.media),
+        thread=tuple(
+            PostContent(text=seg.get("text", ""), media=_media(seg.get("media") or []))
+            for seg in post.thread or ()
+        ),
     )
     job = PublishJob(
         target_id=claim.target_id,
@@ -53,4 +65,5 @@ def load_job(session: Session, cipher: TokenCipher, claim: Claim, platform: Plat
         account_status=account.status,
         handle=account.handle,
         token_version=token.version if token else None,
+        segment_ids=tuple(segment_ids or ()),
     )

@@ -17,15 +17,15 @@ from datetime import datetime, timedelta
 
 from ..domain.errors import ErrorKind, PublishError
 from ..domain.platforms import Platform
-from ..platforms.base import PlatformClient, Reconciled
+from ..platforms.base import PlatformClient, PublishJob, Reconciled
 from ..resilience.backoff import max_attempts
 from ..security.token_cipher import TokenCipher, TokenKeyError
 from ..store.database import Database
 from ..store.models import PostTarget
-from ..store.publishing import Claim, Outcome, fence, record, save_container
+from ..store.publishing import Claim, Outcome, fence, record, record_segment, save_container
 from ..store.tokens import require_reauth
 from ..tokens.refresher import TokenRefresher
-from . import outcomes
+from . import outcomes, segments
 from .jobs import JobContext, load_job
 from .settings import PublishSettings
 
@@ -68,6 +68,11 @@ class _Attempt:
         self.publisher, self.claim = publisher, claim
         self.maybe_sent = claim.maybe_sent
         self.fenced = False  # a publishing request was let through in this attempt
+        # The job of the segment under way (a post without a thread: the post's own), and the
+        # ids of the thread's segments that are out, as recorded.
+        self.job: PublishJob | None = None
+        self.done: list[str] = []
+        self.count = 1  # segments in the post
 
     def fence(self, publishes: bool) -> None:
         p, db = self.publisher, self.publisher.db
@@ -132,18 +137,22 @@ class TargetPublisher:
             return self._record(claim, None, outcome, started)
         try:
             try:
-                outcome = self._publish(claim, context, backfill, attempt)
+                try:
+                    outcome = self._publish(claim, context, backfill, attempt)
+                except PublishError as error:
+                    if error.kind is not ErrorKind.AUTH_EXPIRED or self.refresher is None:
+                        raise
+                    outcome = self._refresh_and_retry(
+                        claim, context, backfill, attempt, error, started
+                    )
             except PublishError as error:
-                if error.kind is not ErrorKind.AUTH_EXPIRED or self.refresher is None:
-                    raise
-                outcome = self._refresh_and_retry(claim, context, backfill, attempt, error, started)
-        except PublishError as error:
-            outcome = self._after_error(claim, context, error, attempt)
+                outcome = self._after_error(claim, context, error, attempt)
         except LeaseLost as lost:
-            # Nothing was sent and nothing may be written: the new owner decides.
+            # Nothing more may be sent or written: the new owner decides (asking the platform
+            # first about anything this run may have sent).
             log.warning("target %s: %s", claim.target_id, lost)
             return self._result(claim, context, outcomes.lease_lost(), started, recorded=False)
-        return self._record(claim, context, outcome, started)
+        return self._record(claim, context, self._located(outcome, attempt), started)
 
     def _load(self, claim: Claim) -> JobContext:
         return self.db.transaction(
@@ -200,32 +209,81 @@ class TargetPublisher:
     def _publish(
         self, claim: Claim, context: JobContext, backfill: bool, attempt: _Attempt
     ) -> Outcome:
-        job = replace(context.job, fence=attempt.fence)
+        attempt.done = list(context.segment_ids)
+        base = replace(context.job, fence=attempt.fence)
+        attempt.count = segments.total(base)
+        if attempt.done and len(attempt.done) >= attempt.count:
+            # Every segment went out; only the final record was lost with its run.
+            return outcomes.published(attempt.done[0], reconciled=True)
+        attempt.job = segments.segment_job(base, attempt.done)
         if claim.needs_reconcile:
-            verdict, container_usable = self._reconcile(job, claim.container_id, attempt)
-            if verdict is not None:
-                # Published, or still unknown. Unknown and the account inactive or the post
-                # stale: hold or miss it, the marker kept, so whoever sends it asks first.
-                if verdict.status is not outcomes.S.PUBLISHED:
-                    verdict = self._hold_or_miss(claim, context, backfill, attempt) or verdict
-                return verdict
-            if not container_usable:
-                job = replace(job, container_id=None)
+            verdict, container_usable = self._reconcile(attempt.job, claim.container_id, attempt)
+            if verdict is not None and verdict.status is outcomes.S.PUBLISHED:
+                finished = self._went_out(claim, context, attempt, verdict)
+                if finished is not None:
+                    return finished
+            elif verdict is not None:
+                # Still unknown. Unknown and the account inactive or the post stale: hold or
+                # miss it, the marker kept, so whoever sends it asks first.
+                return self._hold_or_miss(claim, context, backfill, attempt) or verdict
+            elif not container_usable:
+                attempt.job = replace(attempt.job, container_id=None)
         decided = self._hold_or_miss(claim, context, backfill, attempt)
         if decided is not None:
             return decided
-        container = job.container_id
-        if container is None:
-            container = self.client.prepare(job)
-            if container is not None:
-                owned = self.db.transaction(
-                    lambda s: save_container(s, claim.target_id, self.run_id, container),
-                    name="save container",
-                )
-                if not owned:
-                    raise LeaseLost("lease lost before the publishing call; not sending")
-        external_id = self.client.publish(job, container)
-        return outcomes.published(external_id)
+        return self._send(claim, context, attempt)
+
+    def _send(self, claim: Claim, context: JobContext, attempt: _Attempt) -> Outcome:
+        """Prepare and publish the segment under way, and the thread's next ones after it."""
+        while True:
+            job = attempt.job
+            container = job.container_id
+            if container is None:
+                container = self.client.prepare(job)
+                if container is not None:
+                    owned = self.db.transaction(
+                        lambda s, c=container: save_container(s, claim.target_id, self.run_id, c),
+                        name="save container",
+                    )
+                    if not owned:
+                        raise LeaseLost("lease lost before the publishing call; not sending")
+            external_id = self.client.publish(job, container)
+            finished = self._went_out(claim, context, attempt, outcomes.published(external_id))
+            if finished is not None:
+                return finished
+
+    def _went_out(
+        self, claim: Claim, context: JobContext, attempt: _Attempt, verdict: Outcome
+    ) -> Outcome | None:
+        """The segment under way is out (`verdict`: published or reconciled). A single post,
+        or a thread's last segment: the outcome to record. Otherwise the segment is recorded
+        at once and None returned, with the next segment's job under way."""
+        count = attempt.count
+        if count == 1:
+            return verdict
+        done, external_id = list(attempt.done), verdict.external_post_id or ""
+        owned = self.db.transaction(
+            lambda s: record_segment(s, claim.target_id, self.run_id, done, external_id),
+            name="record segment",
+        )
+        if not owned:
+            # The segment is out and its marker still set: the next owner asks the platform.
+            raise LeaseLost("lease lost as a thread's segment went out; not sending the next")
+        attempt.done.append(external_id)
+        attempt.maybe_sent, attempt.fenced = False, False
+        if len(attempt.done) == count:
+            return replace(verdict, external_post_id=attempt.done[0])  # the thread's head
+        base = replace(context.job, fence=attempt.fence, container_id=None)
+        attempt.job = segments.segment_job(base, attempt.done)
+        return None
+
+    def _located(self, outcome: Outcome, attempt: _Attempt) -> Outcome:
+        """A thread's error says which segment it stopped at."""
+        job = attempt.job
+        if job is None or outcome.error_message is None or outcome.status is outcomes.S.PUBLISHED:
+            return outcome
+        prefix = segments.where(job, attempt.count)
+        return replace(outcome, error_message=prefix + outcome.error_message) if prefix else outcome
 
     def _hold_or_miss(self, claim, context, backfill, attempt: _Attempt) -> Outcome | None:
         if context.account_status != "active":
@@ -263,11 +321,19 @@ class TargetPublisher:
         if context is not None and error.kind in (ErrorKind.UNKNOWN_OUTCOME, ErrorKind.DUPLICATE):
             # The request may have been applied (or the platform says it was): ask, don't guess.
             time.sleep(0.2)
-            job = replace(context.job, fence=attempt.fence)
+            job = attempt.job or replace(context.job, fence=attempt.fence)
             container = self._current_container(claim) or job.container_id
             verdict, _usable = self._reconcile(job, container, attempt)
+            if verdict is not None and verdict.status is outcomes.S.PUBLISHED:
+                finished = self._went_out(claim, context, attempt, verdict)
+                if finished is not None:
+                    return finished
+                try:  # a thread's segment went out after all: on with the next one
+                    return self._send(claim, context, attempt)
+                except PublishError as again:
+                    return self._after_error(claim, context, again, attempt)
             if verdict is not None:
-                return verdict  # published, or undecided with the marker kept
+                return verdict  # undecided, with the marker kept
             # Not visible on the platform yet. It may still appear (a feed can lag the write),
             # so the marker stays and the retry asks the platform again before sending.
         outcome = outcomes.after_error(error, claim.attempts, self.db.now(), self._scale)

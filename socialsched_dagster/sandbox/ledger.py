@@ -40,9 +40,11 @@ class Ledger:
         source_id: str | None,
         target: str | None,
         post_id: str | None = None,
+        in_reply_to: str | None = None,
         **private: Any,
     ) -> dict[str, Any]:
-        """Build (not yet add) an entry; the caller journals it, then `add`s it."""
+        """Build (not yet add) an entry; the caller journals it, then `add`s it. `in_reply_to`:
+        the item a reply answers (a thread's segment names the one before it)."""
         entry: dict[str, Any] = {
             "seq": len(self.entries) + 1,
             "platform": platform,
@@ -55,6 +57,7 @@ class Ledger:
             "content_sha256": content_sha256(text),
             "source_id": source_id,
             "target": target,
+            "in_reply_to": in_reply_to,
             "_text": text,
         }
         entry.update({f"_{k}": v for k, v in private.items()})

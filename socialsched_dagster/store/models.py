@@ -120,6 +120,8 @@ class Post(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     link: Mapped[str] = mapped_column(Text, default="")
     media: Mapped[list] = mapped_column(JSON, default=list)
+    # A thread of posts: the segments after the first, [{"text": ..., "media": [...]}, ...].
+    thread: Mapped[list | None] = mapped_column(JSON)
     scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime)
     timezone: Mapped[str] = mapped_column(String(MAX_TIMEZONE))
     # Idempotency key of an import or an API caller: the same key never makes a second post.
@@ -166,6 +168,11 @@ class PostTarget(Base):
     # the platform has been asked. Only the publish path writes it: holding, disabling,
     # reconnecting, missing, backfilling and cancelling leave it alone.
     maybe_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A thread's progress: the platform ids of the segments that went out, in order. Each is
+    # written (with the marker and container cleared) the moment its segment is confirmed, so
+    # an attempt that stops halfway resumes with the next segment, never the first again.
+    segment_ids: Mapped[list | None] = mapped_column(JSON)
+    segments_done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Unexpected exceptions (bugs) while processing this target: bounded, then `failed`.
     crash_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

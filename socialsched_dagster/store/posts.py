@@ -66,6 +66,11 @@ def insert_posts(session: Session, requests: Sequence[PostRequest]) -> list[int]
                     "description": r.content.description,
                     "link": r.content.link,
                     "media": [m.as_dict() for m in r.content.media],
+                    "thread": [
+                        {"text": seg.text, "media": [m.as_dict() for m in seg.media]}
+                        for seg in r.content.thread
+                    ]
+                    or None,
                     "scheduled_at": r.scheduled_at,
                     "timezone": r.timezone,
                     "external_ref": r.external_ref,
@@ -114,6 +119,8 @@ class TargetRow:
     error_kind: str | None
     error_message: str | None
     external_post_id: str | None
+    segments: int = 1  # a thread's posts, the head included
+    segments_out: int = 0  # of a thread: how many went out (a stopped thread resumes after)
 
 
 @dataclass(frozen=True)
@@ -181,6 +188,8 @@ def list_targets(
             t.error_kind,
             t.error_message,
             t.external_post_id,
+            1 + len(p.thread or ()),
+            t.segments_done,
         )
         for t, p, handle in session.execute(query)
     ]

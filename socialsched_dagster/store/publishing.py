@@ -176,6 +176,27 @@ def save_container(session: Session, target_id: int, run_id: str, container_id: 
     return result.rowcount == 1
 
 
+def record_segment(
+    session: Session, target_id: int, run_id: str, done: Sequence[str], external_id: str
+) -> bool:
+    """A thread's segment went out (its answer, or a reconcile, said so): append its id and
+    clear the marker and the container, in one conditional UPDATE that only the owning run,
+    with the progress it read, can make. From here on the segment is never sent again: the
+    next attempt starts with the one after it. False: the run no longer owns the target."""
+    result = session.execute(
+        update(PostTarget)
+        .where(_owned(target_id, run_id), PostTarget.segments_done == len(done))
+        .values(
+            segment_ids=[*done, external_id],
+            segments_done=len(done) + 1,
+            maybe_sent_at=None,
+            container_id=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
 @dataclass(frozen=True)
 class Outcome:
     status: TargetStatus  # the target's new status

@@ -157,9 +157,15 @@ class World:
 
     def assert_exactly_once(self) -> None:
         published = [t for t in self.targets() if t.status == "published"]
-        seen = [int(e["target"]) for e in self.ledger() if e.get("target")]
-        assert len(seen) == len(set(seen)), f"duplicates in the ledger: {sorted(seen)}"
-        assert sorted(seen) == sorted(t.id for t in published)
+        # A thread's segments after the head are tagged `<target>.<segment>`.
+        tags = [e["target"] for e in self.ledger() if e.get("target")]
+        assert len(tags) == len(set(tags)), f"duplicates in the ledger: {sorted(tags)}"
+        expected = [
+            str(t.id) if n == 0 else f"{t.id}.{n}"
+            for t in published
+            for n in range(max(t.segments_done, 1))
+        ]
+        assert sorted(tags) == sorted(expected)
 
     def run(
         self,

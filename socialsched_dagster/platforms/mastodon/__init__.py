@@ -2,7 +2,8 @@
 
 Exactly once: every POST of a target's status carries the same Idempotency-Key, which Mastodon
 answers with the status already created (for an hour); past that, reconciliation finds the
-status among the account's own by its media ids or its text.
+status among the account's own by its media ids or its text (and, for a thread's segment, the
+status it replies to).
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ SPEC = PlatformSpec(
     refresh_horizon=None,
     refresh_token=None,
     needs_server=True,
+    # Each segment is a status with in_reply_to_id, under an Idempotency-Key of its own.
+    supports_threads=True,
     samples=Samples(
         external_id="109300000000000077",
         handle="demo_toots",

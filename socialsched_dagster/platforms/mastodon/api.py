@@ -22,7 +22,7 @@ import httpx
 from ...domain.errors import ErrorKind, PublishError
 from ...domain.platforms import Platform
 from ..base import CallGuard, PublishJob
-from ..http import TARGET_HEADER, Call, json_object, json_or_none, malformed, send
+from ..http import TARGET_HEADER, Call, json_object, json_or_none, malformed, send, target_tag
 from .errors import mastodon_error, usage
 
 PLATFORM = Platform.MASTODON
@@ -85,7 +85,7 @@ class MastodonApi:
         call = Call(
             f"mastodon {endpoint}", effectful, secrets, publishes=publishes, fence=job.fence
         )
-        sent = {TARGET_HEADER: str(job.target_id), **(headers or {})}
+        sent = {TARGET_HEADER: target_tag(job), **(headers or {})}
         if authenticated:
             sent["Authorization"] = f"Bearer {job.access_token}"
         key = budget_key(job)

@@ -34,8 +34,10 @@ from .uploads import MediaUploads
 
 def idempotency_key(job: PublishJob) -> str:
     """The same for every attempt of a target; never the same for two different posts (target
-    ids restart in a new database: the content's fingerprint keeps those keys apart)."""
-    return f"socialsched-target-{job.target_id}-{job.content.fingerprint()[:16]}"
+    ids restart in a new database: the content's fingerprint keeps those keys apart). Each
+    segment of a thread has its own."""
+    segment = f"-s{job.segment}" if job.segment else ""
+    return f"socialsched-target-{job.target_id}{segment}-{job.content.fingerprint()[:16]}"
 
 
 class MastodonClient(HttpOwner):
@@ -117,6 +119,8 @@ class MastodonClient(HttpOwner):
         }
         if prepared.media:
             data["media_ids[]"] = prepared.media_ids
+        if job.reply_to:  # a thread's segment: a reply to the one before
+            data["in_reply_to_id"] = job.reply_to
         try:
             answer = self.api.request(
                 job,

@@ -23,9 +23,13 @@ from .text_length import REMOTE_MENTION, URL
 LINK = "\x00link\x00"
 
 
-def is_ours(status: dict[str, Any], text: str, media_ids: list[str]) -> bool:
+def is_ours(
+    status: dict[str, Any], text: str, media_ids: list[str], reply_to: str | None = None
+) -> bool:
     if status.get("reblog"):
         return False  # a boost shows someone else's status
+    if str(status.get("in_reply_to_id") or "") != (reply_to or ""):
+        return False  # a thread's segment answers the one before it; anything else is not it
     if media_ids:
         attached = status.get("media_attachments") or []
         return any(isinstance(m, dict) and str(m.get("id")) in media_ids for m in attached)

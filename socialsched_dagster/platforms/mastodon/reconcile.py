@@ -77,7 +77,7 @@ def _search(
     since = prepared.prepared_at - client.settings.search_slack_s
     try:
         for status in recent_statuses(client, job, since):
-            if is_ours(status, text, prepared.media_ids) and status.get("id"):
+            if is_ours(status, text, prepared.media_ids, job.reply_to) and status.get("id"):
                 how = "its media" if prepared.media_ids else "its text"
                 return Reconciliation(
                     Reconciled.PUBLISHED, str(status["id"]), f"found on the account by {how}"

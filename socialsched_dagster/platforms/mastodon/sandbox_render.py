@@ -110,8 +110,8 @@ def status(sb: MastodonSandbox, entry: dict[str, Any], base: str) -> dict[str, A
     return {
         "id": sid,
         "created_at": iso(entry["ts"]),
-        "in_reply_to_id": None,
-        "in_reply_to_account_id": None,
+        "in_reply_to_id": entry.get("in_reply_to"),
+        "in_reply_to_account_id": entry.get("_in_reply_to_account"),
         "sensitive": False,
         "spoiler_text": "",
         "visibility": entry.get("_visibility", "public"),

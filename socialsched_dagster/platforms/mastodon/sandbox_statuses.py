@@ -46,6 +46,12 @@ async def create_status(request: Request) -> Response:
     except ValueError:
         form = None
     account, headers = open_call(request)
+    parent_id = ((form or {}).get("in_reply_to_id") or [""])[0]
+    parent = sb.status(parent_id) if parent_id else None
+    if parent_id and parent is None:
+        # StatusesController#set_thread, a before_action: ahead of the Idempotency-Key.
+        message = "The post you are trying to reply to does not appear to exist."
+        return error(message, 404, headers)
     held = sb.key_holds(account, request.headers.get("idempotency-key"))
     if held is not None:  # PostStatusService: the key first, before any validation
         found = sb.status(held)
@@ -96,6 +102,8 @@ async def create_status(request: Request) -> Response:
         media_ids=ids,
         visibility=visibility,
         key=request.headers.get("idempotency-key"),
+        in_reply_to=parent["external_id"] if parent else None,
+        in_reply_to_account=parent["account"] if parent else None,
     )
     state.record(entry)  # on_ledger: the key, the attachments
     return answer(render.status(sb, entry, base_of(request)), headers)

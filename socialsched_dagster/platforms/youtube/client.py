@@ -24,7 +24,7 @@ from ...domain.platforms import Platform
 from ..base import CallGuard, PublishJob, Reconciled, Reconciliation
 from ..config import PlatformConfig
 from ..google_errors import google_error
-from ..http import TARGET_HEADER, Call, HttpOwner, json_object, malformed, send
+from ..http import TARGET_HEADER, Call, HttpOwner, json_object, malformed, send, target_tag
 from ..media_fetcher import media_fetcher
 from .uploads import ChannelUploads, search_since, session_handle, session_url
 from .video_source import VideoSource, open_video
@@ -226,7 +226,7 @@ class YouTubeClient(HttpOwner):
         )  # fmt: skip
 
     def _headers(self, job: PublishJob, session: str | None = None) -> dict[str, str]:
-        headers = {TARGET_HEADER: str(job.target_id)}
+        headers = {TARGET_HEADER: target_tag(job)}
         # The session URL itself authorises the upload; the bearer token goes only to the
         # upload host, never to whatever origin a stored session URL names.
         if session is None or _origin(session) == _origin(self.config.youtube_upload_base_url):

@@ -26,7 +26,7 @@ from ...domain.platforms import Platform
 from ..base import CallGuard, PublishJob
 from ..config import PlatformConfig
 from ..google_errors import google_error
-from ..http import TARGET_HEADER, Call, json_object, send
+from ..http import TARGET_HEADER, Call, json_object, send, target_tag
 
 OPENED = "#opened="
 MAX_HANDLE = 255  # post_targets.container_id
@@ -112,7 +112,7 @@ class ChannelUploads:
     ) -> dict[str, Any] | None:
         url = f"{self.config.youtube_api_base_url.rstrip('/')}/youtube/v3/{path}"
         call = Call(f"youtube {endpoint}", False, (job.access_token,))
-        headers = {"Authorization": f"Bearer {job.access_token}", TARGET_HEADER: str(job.target_id)}
+        headers = {"Authorization": f"Bearer {job.access_token}", TARGET_HEADER: target_tag(job)}
 
         def once() -> dict[str, Any] | None:
             response = send(self.http, call, "GET", url, params=params, headers=headers)
