@@ -3,7 +3,8 @@ password; a post is an app.bsky.feed.post record.
 
 Exactly once by construction: the record key is chosen (and stored) before the first
 createRecord, so every attempt writes under the same key, and whether it went out is one
-getRecord of that key.
+getRecord of that key. A thread is one post per segment, each under its own key and each after
+the head a reply to the one before (record `reply`, with strong refs to the parent and root).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ SPEC = PlatformSpec(
     refresh_horizon=None,
     refresh_token=None,
     needs_server=True,
+    supports_threads=True,
     samples=Samples(
         external_id="did:plc:demo22222222222222222222",
         handle="demo.bsky.social",

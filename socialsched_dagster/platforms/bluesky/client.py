@@ -5,8 +5,11 @@ Exactly once by construction: the key is stored before the first createRecord, a
 writes under it, so however many times the call is repeated there is at most one post. A repeat
 that meets a record already there is told so with a 500 by the reference PDS (it has no
 "already exists" error), so any server failure on createRecord is followed by one getRecord:
-the same text there means an earlier attempt made the post (its URI is returned); another text
-means the key is taken, a permanent error, never a post under a new key.
+the same post there (text, and the post it answers) means an earlier attempt made it (its URI is
+returned); another post means the key is taken, a permanent error, never a post under a new key.
+
+A thread goes out one segment per job, each prepared with a key of its own (a new TID per
+prepare), each segment after the head a reply to the one before (replies.py).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from ..http import HttpOwner, excerpt
 from .errors import BLOB_NOT_FOUND
 from .images import upload_images
 from .record_handle import BlobRef, RecordHandle
+from .replies import parent_of, reply_ref, split_post_uri
 from .richtext import facets, post_text
 from .sessions import SessionStore
 from .tid import new_tid
@@ -36,6 +40,7 @@ log = logging.getLogger(__name__)
 
 POST = "app.bsky.feed.post"
 HANDLE_TTL_S = 3600.0  # a handle's DID, for mentions: handles move rarely
+Reply = dict[str, Any] | None  # a record's `reply` (replies.py), None for a post that answers none
 
 
 class BlueskyClient(HttpOwner):
@@ -75,28 +80,33 @@ class BlueskyClient(HttpOwner):
     def publish(self, job: PublishJob, container_id: str | None) -> str:
         handle = _handle(container_id)
         text = post_text(job.content)
+        reply = self.reply_refs(job)  # a read: before anything is uploaded or written
         blobs = handle.blobs or self._blobs.pop(handle.rkey, None)
         if job.content.media and not blobs:
             blobs = upload_images(self.xrpc, self.config, job)
         try:
-            return self._write(job, handle.rkey, text, blobs or ())
+            return self._write(job, handle.rkey, text, blobs or (), reply)
         except PublishError as exc:
             if (exc.http_status or 0) < 500 or exc.http_status == 501:
                 raise
             return self._read_back(job, handle.rkey, text, exc)
 
-    def _write(self, job: PublishJob, rkey: str, text: str, blobs: tuple[BlobRef, ...]) -> str:
+    def _write(
+        self, job: PublishJob, rkey: str, text: str, blobs: tuple[BlobRef, ...], reply: Reply
+    ) -> str:
         try:
-            return self._create(job, rkey, text, blobs)
+            return self._create(job, rkey, text, blobs, reply)
         except PublishError as exc:
             if exc.code != BLOB_NOT_FOUND or not blobs:
                 raise
         # Uploaded too long ago: the PDS dropped the blobs no record named. The record was
         # refused (nothing written), so upload again and create once more.
-        return self._create(job, rkey, text, upload_images(self.xrpc, self.config, job))
+        return self._create(job, rkey, text, upload_images(self.xrpc, self.config, job), reply)
 
-    def _create(self, job: PublishJob, rkey: str, text: str, blobs: tuple[BlobRef, ...]) -> str:
-        record = self.record(job, text, blobs)
+    def _create(
+        self, job: PublishJob, rkey: str, text: str, blobs: tuple[BlobRef, ...], reply: Reply
+    ) -> str:
+        record = self.record(job, text, blobs, reply)
         body = self.xrpc.request(
             job, "com.atproto.repo.createRecord", procedure=True, effectful=True,
             publishes=True, expect=("uri", "cid"),
@@ -105,8 +115,12 @@ class BlueskyClient(HttpOwner):
         )  # fmt: skip
         return str(body["uri"])
 
-    def record(self, job: PublishJob, text: str, blobs: tuple[BlobRef, ...]) -> dict[str, Any]:
+    def record(
+        self, job: PublishJob, text: str, blobs: tuple[BlobRef, ...], reply: Reply = None
+    ) -> dict[str, Any]:
         record: dict[str, Any] = {"$type": POST, "text": text, "createdAt": _now()}
+        if reply is not None:
+            record["reply"] = reply
         found = facets(text, lambda handle: self.resolve_handle(job, handle))
         if found:
             record["facets"] = found
@@ -131,7 +145,7 @@ class BlueskyClient(HttpOwner):
                 retry_after_s=error.retry_after_s,
             ) from None
         uri, value = found
-        if value.get("text") != text:
+        if value.get("text") != text or parent_of(value) != job.reply_to:
             raise PublishError(
                 ErrorKind.VALIDATION,
                 f"record key {rkey} of {job.account_external_id} already holds another post "
@@ -156,21 +170,72 @@ class BlueskyClient(HttpOwner):
             return Reconciliation(
                 Reconciled.NOT_PUBLISHED, detail=f"no record {rkey}: publish under the same key"
             )
-        return Reconciliation(Reconciled.PUBLISHED, found[0], f"record {rkey} exists")
+        uri, value = found
+        answers = parent_of(value)
+        if answers != job.reply_to:
+            # Another post holds the key (another segment of the thread: the head, or the one
+            # before): this one was never written under it, and needs a key of its own.
+            what = f"a reply to {answers}" if answers else "no reply"
+            return Reconciliation(
+                Reconciled.NOT_PUBLISHED,
+                detail=f"record {rkey} is another post ({what}); a new record key is needed",
+                container_usable=False,
+            )
+        return Reconciliation(Reconciled.PUBLISHED, uri, f"record {rkey} exists")
 
     # -- reads --------------------------------------------------------------------------------
 
     def get_record(self, job: PublishJob, rkey: str) -> tuple[str, dict[str, Any]] | None:
         """(uri, record) of the account's post under `rkey`, or None when there is none."""
-        params = {"repo": job.account_external_id, "collection": POST, "rkey": rkey}
+        found = self._get(job, job.account_external_id, rkey, ("uri",))
+        return None if found is None else (found[0], found[2])
+
+    def _get(
+        self, job: PublishJob, repo: str, rkey: str, expect: tuple[str, ...]
+    ) -> tuple[str, str, dict[str, Any]] | None:
+        """(uri, cid, record) of the post `rkey` in `repo`, None when there is none."""
+        params = {"repo": repo, "collection": POST, "rkey": rkey}
         try:
-            body = self.xrpc.query(job, "com.atproto.repo.getRecord", params, expect=("uri",))
+            body = self.xrpc.query(job, "com.atproto.repo.getRecord", params, expect=expect)
         except PublishError as exc:
             if exc.code == "RecordNotFound":
                 return None
             raise
         value = body.get("value")
-        return str(body["uri"]), value if isinstance(value, dict) else {}
+        return (
+            str(body["uri"]),
+            str(body.get("cid") or ""),
+            value if isinstance(value, dict) else {},
+        )
+
+    def reply_refs(self, job: PublishJob) -> Reply:
+        """The `reply` of a thread's segment, from one getRecord of the post it answers; None
+        for a post that answers none."""
+        if not job.reply_to:
+            return None
+        try:
+            repo, rkey = split_post_uri(job.reply_to)
+        except ValueError as exc:
+            raise PublishError(ErrorKind.VALIDATION, f"the thread's previous post: {exc}") from None
+        found = self._get(job, repo, rkey, ("uri", "cid"))
+        if found is None:
+            raise PublishError(
+                ErrorKind.VALIDATION,
+                f"the post this one replies to ({job.reply_to}) is no longer on Bluesky; "
+                "nothing was posted",
+                code="RecordNotFound",
+            )
+        uri, cid, value = found
+        try:
+            reply = reply_ref(uri, cid, value)
+        except ValueError as exc:
+            raise PublishError(ErrorKind.UNKNOWN, f"bluesky getRecord: {exc}") from None
+        if job.thread_root and reply["root"]["uri"] != job.thread_root:
+            log.warning(
+                "bluesky: %s belongs to the thread of %s, not of %s; replying in its thread",
+                uri, reply["root"]["uri"], job.thread_root,
+            )  # fmt: skip
+        return reply
 
     def resolve_handle(self, job: PublishJob, handle: str) -> str | None:
         """The DID of `handle`, None if it resolves to none (its mention stays plain text)."""

@@ -6,7 +6,11 @@ holds fails with the PDS's bare 500 ("InternalServerError", no hint of a conflic
 tree insert throws); blobs are content-addressed (the same bytes give the same CID) and a blob
 no record references is dropped after `blob_ttl_s`; the blob ref a record names must match the
 stored blob's MIME type and size; each create costs 3 of the account's write points and every
-answer carries the RateLimit-* headers of the tightest window.
+answer carries the RateLimit-* headers of the tightest window. A reply is stored whatever its
+refs name, as the PDS stores it; its ledger entry says what it answers (`in_reply_to`, the
+parent's URI, and `thread_root`) and whether the AppView would show it in that thread
+(`reply_problem`, sandbox_thread.py). getRecord and listRecords give the record back as written,
+`reply` included.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from ...sandbox.errors import json_response
 from ...sandbox.graph import TARGET_HEADER
 from .sandbox_auth import DID, account_of, did_for, json_body, rate_limited, xrpc_error
 from .sandbox_state import PLATFORM, Blob, BlueskySandbox
+from .sandbox_thread import reply_problem
 from .sandbox_validate import post_problem
 from .tid import TidClock, is_tid
 
@@ -107,11 +112,15 @@ async def create_record(request: Request, ext: BlueskySandbox) -> Response:
         return xrpc_error(500, "InternalServerError", "Internal Server Error", headers)
     uri = f"at://{did}/{POST}/{rkey}"
     record_cid = cid(0x71, json.dumps(record, sort_keys=True).encode())
+    reply = record.get("reply")
     entry = ext.state.ledger.new_entry(
         platform=PLATFORM, account=did, external_id=uri, endpoint="bluesky_create_record",
         ts=now, text=record["text"], source_id=uri, target=request.headers.get(TARGET_HEADER),
-        record=record, cid=record_cid,
+        in_reply_to=reply["parent"]["uri"] if reply else None, record=record, cid=record_cid,
     )  # fmt: skip
+    if reply:
+        entry["thread_root"] = reply["root"]["uri"]
+        entry["reply_problem"] = reply_problem(ext.records, reply)
     ext.state.record(entry)
     commit = {"cid": cid(0x71, uri.encode() + str(now).encode()), "rev": _tids.next()}
     answer = {"uri": uri, "cid": record_cid, "commit": commit, "validationStatus": "valid"}

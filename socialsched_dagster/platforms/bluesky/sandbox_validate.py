@@ -1,12 +1,14 @@
 """The sandbox's check of an app.bsky.feed.post record, from the lexicons.
 
 What the PDS's lexicon validation refuses (text over 300 graphemes or 3,000 bytes, a missing
-createdAt, more than 4 images, an image over 2,000,000 bytes or not image/*, a tag over 64
-graphemes) and, stricter than the PDS (which only asks facet offsets to be >= 0), a facet whose
-byte range is not within the text or does not start and end on UTF-8 character boundaries: the
-app would underline half a character, and it is exactly the mistake a client counting code
-points or UTF-16 units instead of bytes makes. Each problem is one line, as the PDS words it:
-"Invalid app.bsky.feed.post record: Record/<path> ...".
+createdAt, a `reply` whose root or parent is not a strong ref (an at-uri and a cid), more than
+4 images, an image over 2,000,000 bytes or not image/*, a tag over 64 graphemes) and, stricter
+than the PDS (which only asks facet offsets to be >= 0), a facet whose byte range is not within
+the text or does not start and end on UTF-8 character boundaries: the app would underline half a
+character, and it is exactly the mistake a client counting code points or UTF-16 units instead
+of bytes makes. Each problem is one line, as the PDS words it: "Invalid app.bsky.feed.post
+record: Record/<path> ...". Whether a reply's refs name real posts is not the PDS's business
+(sandbox_thread.py).
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from .graphemes import grapheme_len
 from .sandbox_auth import DID
 
 DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+# The lexicon's `at-uri` and `cid` string formats, as far as a strong ref needs them.
+AT_URI = re.compile(r"^at://[a-zA-Z0-9._:%-]+(/[a-zA-Z0-9.-]+(/[a-zA-Z0-9._~:@!$&'()*+,;=-]+)?)?$")
+CID = re.compile(r"^(b[a-z2-7]{20,}|Qm[1-9A-HJ-NP-Za-km-z]{44})$")
 FEATURES = {
     "app.bsky.richtext.facet#link": "uri",
     "app.bsky.richtext.facet#mention": "did",
@@ -44,6 +49,10 @@ def _problem(record: dict[str, Any]) -> str | None:
     created = record.get("createdAt")
     if not isinstance(created, str) or not DATETIME.match(created):
         return "createdAt must be an valid atproto datetime (both RFC-3339 and ISO-8601)"
+    if "reply" in record:
+        problem = _reply(record["reply"])
+        if problem:
+            return problem
     for i, facet in enumerate(record.get("facets") or []):
         problem = _facet(facet, data)
         if problem:
@@ -79,6 +88,27 @@ def _facet(facet: Any, data: bytes) -> str | None:
             return "features/link/uri must be a uri"
         if field == "tag" and (grapheme_len(value) > 64 or len(value.encode()) > 640):
             return "features/tag/tag must not be longer than 64 graphemes"
+    return None
+
+
+def _reply(reply: Any) -> str | None:
+    """app.bsky.feed.post#replyRef: root and parent, both required, each a strongRef."""
+    if not isinstance(reply, dict):
+        return "reply must be an object"
+    for key in ("root", "parent"):
+        if key not in reply:
+            return f'reply must have the property "{key}"'
+    for key in ("root", "parent"):
+        ref = reply[key]
+        if not isinstance(ref, dict):
+            return f"reply/{key} must be an object"
+        for field in ("uri", "cid"):
+            if field not in ref:
+                return f'reply/{key} must have the property "{field}"'
+        if not isinstance(ref["uri"], str) or not AT_URI.match(ref["uri"]):
+            return f"reply/{key}/uri must be a valid at-uri"
+        if not isinstance(ref["cid"], str) or not CID.match(ref["cid"]):
+            return f"reply/{key}/cid must be a cid string"
     return None
 
 

@@ -17,7 +17,7 @@ import httpx
 from ...domain.errors import ErrorKind, PublishError
 from ...domain.platforms import Platform
 from ..base import CallGuard, PublishJob
-from ..http import TARGET_HEADER, Call, json_object, send
+from ..http import TARGET_HEADER, Call, json_object, send, target_tag
 from .errors import SESSION_ERRORS, parse_usage, xrpc_error
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ class XrpcTransport:
             f"bluesky {nsid.rsplit('.', 1)[-1]}", effectful, secrets,
             publishes=publishes, fence=job.fence,
         )  # fmt: skip
-        headers = {TARGET_HEADER: str(job.target_id)}
+        headers = {TARGET_HEADER: target_tag(job)}
         if bearer:
             headers["Authorization"] = f"Bearer {bearer}"
         if content_type:

@@ -2,7 +2,9 @@
 
 Exactly once: the container id is stored before `threads_publish`; a lost answer is settled by
 the container's own status (PUBLISHED or not), never by publishing again. The 250 posts per
-rolling 24 h are read live before each publish; a full window waits for its next free slot.
+rolling 24 h are read live before each publish; a full window waits for its next free slot. A
+thread's segments after the head are replies (`reply_to_id`), one container each, under the
+1,000 replies per rolling 24 h, honoured the same way.
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ SPEC = PlatformSpec(
     # 60-day tokens, renewed a week ahead: a week of retries before anything fails.
     refresh_horizon=timedelta(days=7),
     refresh_token=_refresh,
+    supports_threads=True,
     samples=Samples(
         external_id="27000000000000001",
         handle="demo_threads",
@@ -82,6 +85,7 @@ SPEC = PlatformSpec(
         "threads_publish",
         "threads_publishing_limit",
         "threads_list",
+        "threads_replies",
         "threads_media",
         "threads_node",
         "threads_token_refresh",

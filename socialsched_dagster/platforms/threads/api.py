@@ -18,7 +18,15 @@ import httpx
 from ...domain.platforms import Platform
 from ..base import CallGuard, PublishJob, Usage
 from ..config import PlatformConfig
-from ..http import TARGET_HEADER, Call, json_object, malformed, retry_after_seconds, send
+from ..http import (
+    TARGET_HEADER,
+    Call,
+    json_object,
+    malformed,
+    retry_after_seconds,
+    send,
+    target_tag,
+)
 from ..meta_errors import parse_usage
 from .errors import threads_error
 
@@ -91,7 +99,7 @@ class ThreadsApi:
             f"threads {endpoint}", method == "POST", (job.access_token,),
             publishes=publishes, fence=job.fence,
         )  # fmt: skip
-        headers = {"Authorization": f"Bearer {job.access_token}", TARGET_HEADER: str(job.target_id)}
+        headers = {"Authorization": f"Bearer {job.access_token}", TARGET_HEADER: target_tag(job)}
         kw: dict[str, Any] = {"data": data or {}} if method == "POST" else {"params": params or {}}
 
         def once() -> tuple[dict[str, Any], float]:

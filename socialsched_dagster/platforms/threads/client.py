@@ -6,6 +6,10 @@ publisher stores its id before threads_publish, and a container that says PUBLIS
 out, so it is never published again. A container lives 24 h: one that says EXPIRED never went
 out, and the next attempt replaces it (`replace_container`). A refusal of threads_publish is
 settled by the container's own status, not by guessing from undocumented error codes.
+
+A thread has one container per segment, each after the head a reply to the segment before
+(`reply_to_id`) and counted against the replies cap; the id of a segment that went out is looked
+up among the account's replies to that segment (lookup.py).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from ..http import HttpOwner
 from ..media_fetcher import media_fetcher
 from . import errors, quota
 from .api import ThreadsApi
-from .containers import carousel_fields, check_link, media_fields, single_fields
+from .containers import as_reply, carousel_fields, check_link, media_fields, single_fields
 from .lookup import find_post_id
 from .status import READY, WAITING, container_status, wait_until_ready
 
@@ -69,9 +73,9 @@ class ThreadsClient(HttpOwner):
         check_link(content)
         self._check_media_reachable(job)
         if len(content.media) <= 1:
-            return self._create(job, single_fields(content))
+            return self._create(job, as_reply(single_fields(content), job.reply_to))
         children = [self._create(job, media_fields(m, carousel_item=True)) for m in content.media]
-        return self._create(job, carousel_fields(content, children))
+        return self._create(job, as_reply(carousel_fields(content, children), job.reply_to))
 
     def _check_media_reachable(self, job: PublishJob) -> None:
         """Threads fetches the media itself and fails the container later if it cannot;
@@ -111,14 +115,20 @@ class ThreadsClient(HttpOwner):
             return self._after_refusal(job, container_id, exc)
         return str(body["id"])
 
-    def publishing_limit(self, job: PublishJob) -> quota.Limit:
-        return quota.publishing_limit(self.api, job)
+    def publishing_limit(self, job: PublishJob, cap: quota.Cap = quota.POSTS) -> quota.Limit:
+        return quota.publishing_limit(self.api, job, cap)
+
+    def reply_limit(self, job: PublishJob) -> quota.Limit:
+        return self.publishing_limit(job, quota.REPLIES)
 
     def _check_cap(self, job: PublishJob) -> None:
+        """The cap this publish counts against: the posts', or a reply's (a thread's segment
+        after the head), honoured the same way."""
+        cap = quota.cap_of(job)
         limit = (
-            quota.cached_limit(self.cache, self.api, job)
+            quota.cached_limit(self.cache, self.api, job, cap=cap)
             if self.cache is not None
-            else self.publishing_limit(job)
+            else self.publishing_limit(job, cap)
         )
         if limit.full:
             raise self._cap_reached(job, limit)
@@ -126,15 +136,16 @@ class ThreadsClient(HttpOwner):
     def _cap_reached(
         self, job: PublishJob, limit: quota.Limit | None = None, fresh: bool = False
     ) -> PublishError:
+        cap = quota.cap_of(job)
         if fresh and self.cache is not None:
-            self.cache.invalidate(quota.cache_key(job.account_external_id))
+            self.cache.invalidate(quota.cache_key(job.account_external_id, cap))
         wait = quota.FALLBACK_WAIT_S
         try:
-            limit = limit or self.publishing_limit(job)
-            wait = quota.seconds_until_a_slot(self.api, job, limit)
+            limit = limit or self.publishing_limit(job, cap)
+            wait = quota.seconds_until_a_slot(self.api, job, limit, cap)
         except PublishError as exc:
-            log.info("threads cap reached; when a slot frees is unknown: %s", exc)
-        return errors.cap_reached(limit, wait)
+            log.info("threads %s cap reached; when a slot frees is unknown: %s", cap.noun, exc)
+        return errors.cap_reached(limit, wait, cap.noun, cap.code)
 
     def _after_refusal(self, job: PublishJob, container_id: str, exc: PublishError) -> str:
         """threads_publish said no: the container's status says why, and what comes next."""
@@ -178,7 +189,15 @@ class ThreadsClient(HttpOwner):
                 return self._by_text(job)
             return Reconciliation(Reconciled.UNKNOWN, detail=f"container status: {exc}")
         if status == "PUBLISHED":
-            return Reconciliation(Reconciled.PUBLISHED, self._post_id_or_none(job), "PUBLISHED")
+            post_id = self._post_id_or_none(job)
+            if post_id is None and job.reply_to:
+                # The next segment replies to this one: out without its id, the thread
+                # cannot go on, so ask again until the account's replies list it.
+                return Reconciliation(
+                    Reconciled.UNKNOWN,
+                    detail=f"container PUBLISHED; its reply to {job.reply_to} is not listed yet",
+                )
+            return Reconciliation(Reconciled.PUBLISHED, post_id, "PUBLISHED")
         if status in (*READY, WAITING):
             return Reconciliation(
                 Reconciled.NOT_PUBLISHED, detail=f"container {status}: publish the same container"

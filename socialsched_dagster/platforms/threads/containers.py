@@ -3,6 +3,8 @@
 TEXT carries the text and, on text posts only, the link as `link_attachment`; IMAGE and VIDEO
 carry the media URL (Threads fetches it itself); a carousel is one item container per medium
 (`is_carousel_item=true`, no text) and then a CAROUSEL container naming them in `children`.
+A thread's segment after the head is a reply: its container (the CAROUSEL one for a carousel)
+names the segment before in `reply_to_id`.
 """
 
 from __future__ import annotations
@@ -26,6 +28,11 @@ def media_fields(media: Media, carousel_item: bool = False) -> dict[str, str]:
     if carousel_item:
         fields["is_carousel_item"] = "true"
     return fields
+
+
+def as_reply(fields: dict[str, str], reply_to: str | None) -> dict[str, str]:
+    """The fields of the post's own container, a reply when the job answers a post."""
+    return {**fields, "reply_to_id": reply_to} if reply_to else fields
 
 
 def check_link(content: PostContent) -> None:

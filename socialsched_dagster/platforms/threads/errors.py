@@ -2,8 +2,9 @@
 
 Threads answers in the Graph error envelope, so `meta_errors.graph_error` reads every answer;
 what is Threads' own is added here: the link limit it names by a string, the words of a failed
-container's `error_message`, and the publishing cap (250 posts per rolling 24 h) reported as
-RATE_LIMITED with the time a slot frees, as the publisher can then simply wait for it.
+container's `error_message`, and the publishing caps (250 posts, and 1,000 replies, per rolling
+24 h) reported as RATE_LIMITED with the time a slot frees, as the publisher can then simply wait
+for it.
 """
 
 from __future__ import annotations
@@ -80,13 +81,17 @@ def new_container_needed(exc: PublishError) -> PublishError:
     )
 
 
-def cap_reached(limit: Limit | None, frees_in_s: float) -> PublishError:
+def cap_reached(
+    limit: Limit | None, frees_in_s: float, noun: str = "posts", code: str = PUBLISHING_CAP
+) -> PublishError:
+    """The posts cap, or with `noun` "replies" and its code the replies cap (quota.py)."""
     minutes = max(1, round(frees_in_s / 60))
-    count = f"{limit.usage} of {limit.total} posts" if limit else "the posts allowed"
+    count = f"{limit.usage} of {limit.total} {noun}" if limit else f"the {noun} allowed"
+    which = "publishing" if noun == "posts" else "reply"
     return PublishError(
         ErrorKind.RATE_LIMITED,
-        f"Threads publishing limit reached: {count} in the rolling 24 h; the next slot "
+        f"Threads {which} limit reached: {count} in the rolling 24 h; the next slot "
         f"frees in about {minutes} min",
-        code=PUBLISHING_CAP,
+        code=code,
         retry_after_s=frees_in_s,
     )

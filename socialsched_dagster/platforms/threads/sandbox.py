@@ -1,11 +1,13 @@
 """The Threads sandbox: graph.threads.net's routes, mounted under /threads on the sandbox origin.
 
   GET  /refresh_access_token?grant_type=th_refresh_token   (the host's root, no version)
-  POST /v1.0/{user}/threads                 create a container (TEXT, IMAGE, VIDEO, CAROUSEL)
+  POST /v1.0/{user}/threads                 create a container (TEXT, IMAGE, VIDEO, CAROUSEL),
+                                            a reply with reply_to_id
   GET  /v1.0/{container}?fields=status,error_message
   POST /v1.0/{user}/threads_publish         creation_id=..
   GET  /v1.0/{user}/threads_publishing_limit
   GET  /v1.0/{user}/threads                 the user's posts, newest first
+  GET  /v1.0/{user}/replies                 the user's replies (reply_to_id), newest first
   GET  /v1.0/{media} and /v1.0/me
 
 Every request passes the shared fault pipeline (latency, down, 429 storms, injected errors,
@@ -69,6 +71,7 @@ async def edge_route(request: Request) -> Response:
     edges: dict[tuple[str, str], tuple[str, Handler]] = {
         ("POST", "threads"): ("threads_create_container", h.create_container),
         ("GET", "threads"): ("threads_list", reads.list_threads),
+        ("GET", "replies"): ("threads_replies", reads.list_replies),
         ("POST", "threads_publish"): ("threads_publish", h.publish),
         ("GET", "threads_publishing_limit"): ("threads_publishing_limit", h.publishing_limit),
     }

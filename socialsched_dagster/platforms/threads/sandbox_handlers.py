@@ -4,6 +4,12 @@ accepts, refuses (Graph envelope, HTTP 400, code 100 for bad input) and answers.
 Threads documents no error codes of its own for threads_publish; its refusals here follow
 Instagram's for the same situations (24 not ready, 9 over the cap), and a client that settles
 them by reading the container (as ours does) does not depend on them.
+
+A reply is a container with `reply_to_id`: the id of a published post (or reply) in a thread
+whose root post the user owns, the one case that needs no further permission (replying to others
+needs threads_keyword_search or threads_manage_mentions, which sandbox tokens never carry). It
+counts against the 1,000 replies per 24 h, not the 250 posts, and its ledger entry names what it
+answers (`in_reply_to`) and the thread's root post.
 """
 
 from __future__ import annotations
@@ -60,6 +66,11 @@ def create_container(call: ThreadsCall, _node: str) -> Response:
             "(#100) The post contains more than 5 links (THREADS_API__LINK_LIMIT_EXCEEDED).",
             user_title="Link limit exceeded",
         )
+    reply_to = p.get("reply_to_id") or None
+    if reply_to:
+        refused = _reply_error(call, reply_to)
+        if refused:
+            return refused
     delay = call.state.faults.video_processing_seconds if media_type == "VIDEO" else 0.0
     container = ThreadsContainer(
         id=numeric_id("178"),
@@ -72,6 +83,7 @@ def create_container(call: ThreadsCall, _node: str) -> Response:
         link=link,
         children=children,
         carousel_item=item,
+        reply_to=reply_to,
     )
     threads.add_container(container)
     return errors.json_response({"id": container.id})
@@ -89,6 +101,31 @@ def _children_error(call: ThreadsCall, children: list[str]) -> Response | None:
         if not child or child.account != call.account or not child.carousel_item:
             return invalid(f"(#100) Invalid carousel child: {cid}")
     return None
+
+
+def _reply_error(call: ThreadsCall, reply_to: str) -> Response | None:
+    """Why the user cannot reply to `reply_to`; None when it can."""
+    parent = call.state.ledger.by_external_id.get(reply_to)
+    if parent is None or parent.get("platform") != "threads":
+        return invalid(
+            f"(#100) Param reply_to_id must be the ID of a Threads post: {reply_to} is none.",
+            user_title="Post not found",
+        )
+    root = call.state.ledger.by_external_id.get(root_of(parent)) or parent
+    if root["account"] != call.account:
+        return errors.meta_error(
+            10,
+            "(#10) Application does not have permission for this action",
+            user_title="Cannot reply",
+            user_msg="Replying to another user's thread needs the threads_manage_mentions or "
+            "threads_keyword_search permission.",
+        )
+    return None
+
+
+def root_of(entry: dict) -> str:
+    """The root post of the thread a published post is in (itself when it is no reply)."""
+    return entry.get("_root_post") or entry["external_id"]
 
 
 def container_status(call: ThreadsCall, node: str) -> Response:
@@ -122,13 +159,22 @@ def publish(call: ThreadsCall, _node: str) -> Response:
             "The media is not ready for publishing, please wait for a moment.",
             user_title="Media not ready",
         )
-    if threads.window(call.account).count(now) >= threads.limits.quota_total:
+    if c.reply_to:  # replies have a cap of their own; the posts' is not touched
+        used, cap, what = (
+            threads.reply_window(call.account),
+            threads.limits.reply_quota_total,
+            "replies",
+        )
+    else:
+        used, cap, what = threads.window(call.account), threads.limits.quota_total, "posts"
+    if used.count(now) >= cap:
         return errors.meta_error(
             9,
             "Application request limit reached",
             user_title="Cannot publish",
-            user_msg="You reached the maximum number of posts allowed in 24 hours.",
+            user_msg=f"You reached the maximum number of {what} allowed in 24 hours.",
         )
+    parent = call.state.ledger.by_external_id.get(c.reply_to) if c.reply_to else None
     post_id = numeric_id("179")
     entry = call.state.ledger.new_entry(
         platform="threads",
@@ -139,19 +185,21 @@ def publish(call: ThreadsCall, _node: str) -> Response:
         text=c.text,
         source_id=c.id,
         target=call.target,
+        in_reply_to=c.reply_to,
         kind=c.media_type,
         link=c.link,
+        root_post=root_of(parent) if parent else None,
     )
     call.state.record(entry)
     return errors.json_response({"id": post_id})
 
 
 def publishing_limit(call: ThreadsCall, _node: str) -> Response:
-    limits, used = call.threads.limits, call.threads.window(call.account).count(call.state.now())
+    limits, now = call.threads.limits, call.state.now()
     values = {
-        "quota_usage": used,
+        "quota_usage": call.threads.window(call.account).count(now),
         "config": {"quota_total": limits.quota_total, "quota_duration": limits.quota_duration_s},
-        "reply_quota_usage": 0,  # the sandbox publishes no replies
+        "reply_quota_usage": call.threads.reply_window(call.account).count(now),
         "reply_config": {
             "quota_total": limits.reply_quota_total,
             "quota_duration": limits.quota_duration_s,

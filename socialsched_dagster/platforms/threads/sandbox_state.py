@@ -2,9 +2,9 @@
 and each account's call count. Containers are journaled ({"t": "ext", "platform": "threads"})
 and published posts are the shared ledger's, so both survive a sandbox restart.
 
-The numbers are Threads' documented ones: 250 API posts and 1,000 replies per rolling 24 h,
-containers that expire unpublished after 24 h, 60-day tokens refreshable once 24 h old, and
-4,800 calls x impressions (at least 10) per app-user pair per rolling 24 h.
+The numbers are Threads' documented ones: 250 API posts and, counted apart, 1,000 API replies
+per rolling 24 h, containers that expire unpublished after 24 h, 60-day tokens refreshable once
+24 h old, and 4,800 calls x impressions (at least 10) per app-user pair per rolling 24 h.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ class ThreadsContainer:
     children: list[str] = field(default_factory=list)
     carousel_item: bool = False
     published_id: str | None = None
+    reply_to: str | None = None  # the media a reply container answers (`reply_to_id`)
 
     @property
     def fetchable(self) -> bool:
@@ -64,6 +65,8 @@ class ThreadsSandbox:
         self.limits = limits or ThreadsLimits()
         self.containers: dict[str, ThreadsContainer] = {}
         self.posts: dict[str, Window] = {}  # account -> publish times in the rolling window
+        self.replies: dict[str, Window] = {}  # account -> reply times, counted apart
+        self.answered: set[str] = set()  # media that have replies (`has_replies`)
         self.calls: dict[str, Window] = {}  # account -> request times
 
     # -- containers and published posts ------------------------------------------------------
@@ -79,9 +82,14 @@ class ThreadsSandbox:
             self.containers[c.id] = c
 
     def on_ledger(self, entry: dict[str, Any]) -> None:
-        """A post went out (live or replayed): it counts toward the cap, its container is
-        PUBLISHED."""
-        self.window(entry["account"]).add(entry["ts"])
+        """A post went out (live or replayed): it counts toward its cap (the posts', or the
+        replies' for a reply), its container is PUBLISHED."""
+        parent = entry.get("in_reply_to")
+        if parent:
+            self.answered.add(parent)
+            self.reply_window(entry["account"]).add(entry["ts"])
+        else:
+            self.window(entry["account"]).add(entry["ts"])
         container = self.containers.get(entry.get("source_id") or "")
         if container is not None:
             container.published_id = entry["external_id"]
@@ -90,6 +98,12 @@ class ThreadsSandbox:
         w = self.posts.get(account)
         if w is None:
             w = self.posts[account] = Window(self.limits.quota_duration_s)
+        return w
+
+    def reply_window(self, account: str) -> Window:
+        w = self.replies.get(account)
+        if w is None:
+            w = self.replies[account] = Window(self.limits.quota_duration_s)
         return w
 
     def status(self, c: ThreadsContainer, now: float) -> tuple[str, str | None]:

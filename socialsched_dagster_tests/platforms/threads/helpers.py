@@ -50,3 +50,28 @@ def publish_raw(sb: SandboxProcess, access_token: str, count: int) -> None:
             made.raise_for_status()
             done = http.post(f"{base}/threads_publish", data={"creation_id": made.json()["id"]})
             done.raise_for_status()
+
+
+def reply_raw(sb: SandboxProcess, access_token: str, parent: str, count: int) -> None:
+    """`count` text replies to `parent` straight through the API, as another app would."""
+    base = f"{sb.base_url}/threads/v1.0/{USER}"
+    auth = {"Authorization": f"Bearer {access_token}"}
+    with httpx.Client(headers=auth, timeout=10) as http:
+        for n in range(count):
+            data = {"media_type": "TEXT", "text": f"reply {n}", "reply_to_id": parent}
+            made = http.post(f"{base}/threads", data=data)
+            made.raise_for_status()
+            done = http.post(f"{base}/threads_publish", data={"creation_id": made.json()["id"]})
+            done.raise_for_status()
+
+
+def read(sb: SandboxProcess, access_token: str, path: str, fields: str) -> dict[str, Any]:
+    """A raw GET of the Threads API (`{media}`, `{user}/threads`, ...) with `fields`."""
+    response = httpx.get(
+        f"{sb.base_url}/threads/v1.0/{path}",
+        params={"fields": fields},
+        headers={"Authorization": f"Bearer {access_token}"},
+        timeout=10,
+    )
+    response.raise_for_status()
+    return response.json()
