@@ -43,6 +43,7 @@ def sandbox_env(base_url: str) -> dict[str, str]:
             for s in specs()
             if s.sandbox_prefix
         },
+        **{name: value for s in specs() for name, value in s.sandbox_env},
     }
 
 
@@ -92,7 +93,10 @@ def demo_cmd(host, port, sandbox_port, posts_per_platform, seed_only) -> None:
             # minutes, so the demo shows the sensor renewing it).
             lifetime = int(demo.token_ttl.total_seconds()) if demo.token_ttl else None
             issued = sandbox.control.mint_token(
-                demo.platform.value, demo.external_id, expires_in=lifetime
+                demo.platform.value,
+                demo.external_id,
+                expires_in=lifetime,
+                refresh_token=demo.refresh_token or None,
             )
             return IssuedToken(
                 issued["access_token"], issued.get("refresh_token"), issued.get("expires_in")

@@ -237,3 +237,34 @@ def retry(post_id, accounts, stale_after_s):
         )
     if left:
         click.echo(f"left alone (not failed or missed): {left}")
+
+
+@posts_group.command("settle")
+@click.argument("post_id", type=POST_ID)
+@click.option("--account", required=True, help="the account (platform:handle) of the target")
+@click.option("--published", "published_as", default=None, metavar="ID",
+              help="it is on the platform: its id there (a URN, a post id)")  # fmt: skip
+@click.option("--not-published", is_flag=True, help="it is not on the platform: send it now")
+@user_errors
+def settle(post_id, account, published_as, not_published):
+    """Say whether a post the platform cannot be asked about went out (after checking it)."""
+    from ..store.accounts import AccountRef, get_account
+    from ..store.posts import settle_target
+
+    if (published_as is None) == (not not_published):
+        raise CliError("say what you found: --published ID, or --not-published")
+    if published_as is not None and not published_as.strip():
+        raise CliError("--published needs the post's id on the platform")
+    now = database().now()
+
+    def work(s):
+        account_id = get_account(s, AccountRef.parse(account)).id
+        return settle_target(
+            s, post_id, account_id, published_as=published_as and published_as.strip(), now=now
+        ).id
+
+    target_id = database().transaction(work, name="posts settle")
+    if published_as:
+        click.echo(f"post {post_id} on {account} recorded as published ({published_as.strip()})")
+    else:
+        click.echo(f"post {post_id} on {account} goes out within a minute (target {target_id})")

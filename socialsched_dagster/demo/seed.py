@@ -34,6 +34,7 @@ class DemoAccount:
     external_id: str
     handle: str
     token_ttl: timedelta | None
+    refresh_token: bool = False  # the sandbox also mints a refresh token for it
 
 
 def demo_accounts() -> list[DemoAccount]:
@@ -49,6 +50,7 @@ def demo_accounts() -> list[DemoAccount]:
                 each.samples.external_id,
                 each.samples.handle,
                 timedelta(seconds=ttl) if ttl else None,
+                each.samples.refresh_token,
             )
         )
     return out

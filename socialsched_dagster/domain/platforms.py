@@ -12,6 +12,8 @@ class Platform(str, Enum):
     MASTODON = "mastodon"
     THREADS = "threads"
     BLUESKY = "bluesky"
+    LINKEDIN = "linkedin"
+    X = "x"
 
     @classmethod
     def parse(cls, value: str) -> Platform:

@@ -46,12 +46,15 @@ ALLOWED: dict[TargetStatus, frozenset[TargetStatus]] = {
     # because the run released an unstarted claim. Held when the token died mid-run. Taken
     # over (publishing again, by another run) when the run holding it died and its lease ran out.
     S.PUBLISHING: frozenset({S.PUBLISHED, S.FAILED, S.SCHEDULED, S.HELD, S.MISSED, S.PUBLISHING}),
-    # Released by `accounts reconnect` (or missed if stale by then), or cancelled.
-    S.HELD: frozenset({S.SCHEDULED, S.MISSED, S.CANCELLED}),
+    # Released by `accounts reconnect` (or missed if stale by then), or cancelled. Published
+    # when a person confirms that a post the platform cannot be asked about went out
+    # (`posts settle --published`).
+    S.HELD: frozenset({S.SCHEDULED, S.MISSED, S.CANCELLED, S.PUBLISHED}),
     # A missed or failed target is re-published only by a deliberate act: a backfill claims it
-    # directly, `posts retry` puts it back on the schedule.
-    S.MISSED: frozenset({S.PUBLISHING, S.SCHEDULED, S.CANCELLED}),
-    S.FAILED: frozenset({S.SCHEDULED, S.CANCELLED}),
+    # directly, `posts retry` puts it back on the schedule; or a person settles one that may
+    # have gone out as published.
+    S.MISSED: frozenset({S.PUBLISHING, S.SCHEDULED, S.CANCELLED, S.PUBLISHED}),
+    S.FAILED: frozenset({S.SCHEDULED, S.CANCELLED, S.PUBLISHED}),
     S.PUBLISHED: frozenset(),
     S.CANCELLED: frozenset(),
 }

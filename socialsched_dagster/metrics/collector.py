@@ -23,6 +23,7 @@ from ..cache.redis_cache import RedisCache
 from ..resilience.guard import ResilientGuard
 from ..store.models import utcnow
 from ..store.redis_connection import probe
+from ..store.spend import spend_by_account
 from . import db_figures as db
 from . import families as fam
 from .outcome_totals import OutcomeTotals
@@ -82,6 +83,7 @@ class SocialschedCollector:
                 expiry = db.earliest_token_expiry(conn)
                 accounts = db.active_accounts(conn)
                 due_s = db.due_query_seconds(conn, now, self.sensor_lead, self.stale_after)
+                spend = spend_by_account(conn, now)
         except SQLAlchemyError as exc:
             self._went("database", False, exc)
             return [fam.gauge("db_up", "The app database answers.", 0)], {}
@@ -93,6 +95,7 @@ class SocialschedCollector:
             fam.latency(latency),
             fam.lateness(lateness),
             fam.token_expiry(expiry, now),
+            fam.spend(spend),
             fam.gauge(
                 "db_query_seconds", "Duration of the due-posts sensor's due-target query.", due_s
             ),

@@ -90,6 +90,18 @@ def token_expiry(earliest: dict[str, datetime], now: datetime) -> Metric:
     return family
 
 
+def spend(totals: dict[tuple[str, str], float]) -> Metric:
+    family = GaugeMetricFamily(
+        f"{PREFIX}_spend_usd",
+        "Estimated spend this month (UTC) on platforms that charge per post: posts published "
+        "this month and those under way, per account.",
+        labels=["platform", "account"],
+    )
+    for (platform, handle), usd in sorted(totals.items()):
+        family.add_metric([platform, handle], usd)
+    return family
+
+
 def by_platform(name: str, doc: str, values: dict[str, float]) -> Metric:
     family = GaugeMetricFamily(f"{PREFIX}_{name}", doc, labels=["platform"])
     for platform, value in sorted(values.items()):

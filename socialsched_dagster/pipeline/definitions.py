@@ -20,6 +20,7 @@ from .assets.oauth_tokens import oauth_tokens
 from .assets.platform_posts import build_platform_asset
 from .assets.reports import REPORT_ASSETS, REPORT_JOBS, REPORT_SCHEDULES
 from .assets.scheduled_posts import scheduled_posts
+from .checks.api_version_checks import build_api_version_checks
 from .checks.graph_version_check import graph_api_version
 from .checks.infrastructure_checks import INFRASTRUCTURE_CHECKS
 from .checks.publishing_checks import build_publishing_checks
@@ -76,6 +77,7 @@ def build_definitions() -> Definitions:
         *TOKEN_CHECKS,
         *INFRASTRUCTURE_CHECKS,
         graph_api_version,
+        *build_api_version_checks(),
         *(c for p in Platform for c in build_publishing_checks(p)),
     ]
     health_job = define_asset_job(

@@ -38,6 +38,9 @@ class Reconciled(str, Enum):
     PUBLISHED = "published"  # it went out: record it, do not send again
     NOT_PUBLISHED = "not_published"  # it certainly did not: safe to publish
     UNKNOWN = "unknown"  # cannot tell yet (platform unreachable): ask again later
+    # The platform will never tell (the account may not read its own posts): a person looks,
+    # and settles it (`posts settle`). Asking again would only spend calls.
+    UNKNOWABLE = "unknowable"
 
 
 @dataclass(frozen=True)
@@ -52,8 +55,12 @@ class Reconciliation:
 class CallGuard(Protocol):
     """Rate limits and circuit breakers around every HTTP call (resilience/guard.py)."""
 
-    def call(self, platform: Platform, account: str, fn: Callable[[], T]) -> T:
-        """Wait for rate-limit budget, then run `fn` under the platform's breaker. Raises
+    def call(
+        self, platform: Platform, account: str, fn: Callable[[], T], *, server: str | None = None
+    ) -> T:
+        """Wait for rate-limit budget, then run `fn` under the platform's breaker (with
+        `server`, the breaker of that one server: a Mastodon instance or Bluesky PDS that is
+        down pauses its own accounts, not the platform's). Raises
         PublishError(PLATFORM_UNAVAILABLE) without calling `fn` while the breaker is open."""
         ...
 
@@ -65,7 +72,9 @@ class CallGuard(Protocol):
 class Unguarded:
     """A CallGuard that only calls: for tools that talk to one account once (CLI checks)."""
 
-    def call(self, platform: Platform, account: str, fn: Callable[[], T]) -> T:
+    def call(
+        self, platform: Platform, account: str, fn: Callable[[], T], *, server: str | None = None
+    ) -> T:
         return fn()
 
     def observe_usage(self, platform: Platform, account: str, usage: Usage) -> None:

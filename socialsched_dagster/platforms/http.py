@@ -33,6 +33,7 @@ def target_tag(job) -> str:
     each segment of a thread is counted apart."""
     return f"{job.target_id}.{job.segment}" if job.segment else str(job.target_id)
 
+
 try:
     VERSION = metadata.version("socialsched-dagster")
 except metadata.PackageNotFoundError:  # running from a source tree that is not installed

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ..domain.content import PostContent
@@ -45,6 +45,8 @@ class Samples:
     content: Callable[[int, str], PostContent]
     # The lifetime of the token the demo mints in the sandbox (None: never expires).
     token_lifetime_s: int | None = 60 * 86400
+    # The demo's account also gets a refresh token (platforms whose tokens are renewed with one).
+    refresh_token: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,10 @@ class PlatformSpec:
     # pay-per-use): the estimated spend per account, and the optional monthly budget cap
     # (SOCIALSCHED_<PLATFORM>_MONTHLY_BUDGET_USD) that holds posts instead of overspending.
     post_cost_usd: Callable[[PostContent], float] | None = None
+    # For a platform whose API version is a setting that the platform retires (LinkedIn): the
+    # configured version's status on a day (platforms/graph_versions.VersionStatus), reported
+    # by the `<platform>_api_version` asset check before the platform refuses it.
+    api_version_status: Callable[[date], Any] | None = None
     # For platforms with one API host that PlatformConfig does not name: the production host,
     # overridden by SOCIALSCHED_<PLATFORM>_BASE_URL, and the path the sandbox serves it under
     # (PlatformConfig.for_sandbox points the platform at origin + prefix).
@@ -85,3 +91,6 @@ class PlatformSpec:
     sandbox_routes: Callable[[], Iterable[Any]] | None = None
     sandbox_endpoints: tuple[str, ...] = ()
     sandbox_state: Callable[[Any], Any] | None = None
+    # Settings the demo and the tests' pipeline processes need to talk to the sandbox (an OAuth
+    # client id the sandbox's token endpoint asks for, say), merged into their environment.
+    sandbox_env: tuple[tuple[str, str], ...] = ()

@@ -10,9 +10,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from ..domain.errors import ErrorKind, PublishError
+from ..domain.platforms import Platform
 from ..domain.states import TargetStatus
 from ..resilience.backoff import max_attempts, retry_delay
 from ..store.publishing import Outcome
+from ..store.spend import next_month
 
 S = TargetStatus
 
@@ -67,6 +69,22 @@ def undecided(now: datetime, attempts: int, detail: str, scale: float = 1.0) -> 
     )
 
 
+NEEDS_A_PERSON = "needs_a_person"
+
+
+def held_for_person(detail: str) -> Outcome:
+    """It may have gone out and the platform cannot be asked: held, the marker kept, until a
+    person who looked says which (`posts settle`). Never resent on its own."""
+    return Outcome(
+        status=S.HELD,
+        attempt_outcome="held",
+        error_kind=ErrorKind.UNKNOWN_OUTCOME.value,
+        error_code=NEEDS_A_PERSON,
+        error_message=detail,
+        maybe_sent=True,
+    )
+
+
 def missed(stale_after: timedelta) -> Outcome:
     hours = stale_after.total_seconds() / 3600
     return Outcome(
@@ -108,4 +126,26 @@ def held_for_reauth(message: str) -> Outcome:
         attempt_outcome="held",
         error_kind=ErrorKind.AUTH_EXPIRED.value,
         error_message=f"account needs re-authorisation: {message}",
+    )
+
+
+BUDGET_CAP = "budget_cap"
+
+
+def held_for_budget(
+    platform: Platform, budget: float, spent: float, cost: float, now: datetime, post_id: int
+) -> Outcome:
+    """The account's monthly budget has no room for this post: held, never overspent. `posts
+    retry` sends it once there is room (a higher budget, or next month)."""
+    month, setting = f"{now:%B %Y}", f"SOCIALSCHED_{platform.name}_MONTHLY_BUDGET_USD"
+    return Outcome(
+        status=S.HELD,
+        attempt_outcome="held",
+        error_kind=ErrorKind.QUOTA_EXHAUSTED.value,
+        error_code=BUDGET_CAP,
+        error_message=(
+            f"{platform.value} budget for {month} reached: ${spent:.2f} of ${budget:.2f} spent "
+            f"(estimated), this post would cost ${cost:.2f}; raise {setting}, or re-publish it "
+            f"from {next_month(now):%Y-%m-%d} with `socialsched posts retry {post_id}`"
+        ),
     )

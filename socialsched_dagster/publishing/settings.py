@@ -25,6 +25,12 @@ class PublishSettings:
     max_crashes: int = 3
     # Multiplies our own retry back-off (never the platform's Retry-After): < 1 in drills.
     retry_scale: float = 1.0
+    # Per platform that charges per post: each account's monthly budget in US dollars
+    # (SOCIALSCHED_<PLATFORM>_MONTHLY_BUDGET_USD); a post that would exceed it is held.
+    monthly_budgets_usd: tuple[tuple[str, float], ...] = ()
+
+    def monthly_budget_usd(self, platform: str) -> float | None:
+        return dict(self.monthly_budgets_usd).get(platform)
 
     @property
     def lease(self) -> timedelta:
@@ -37,3 +43,23 @@ class PublishSettings:
     @property
     def stale_after(self) -> timedelta:
         return timedelta(seconds=self.stale_after_s)
+
+
+def monthly_budgets_from_env(env) -> tuple[tuple[str, float], ...]:
+    """SOCIALSCHED_<PLATFORM>_MONTHLY_BUDGET_USD for each platform that has one set."""
+    from ..domain.platforms import Platform
+
+    budgets = []
+    for platform in Platform:
+        name = f"SOCIALSCHED_{platform.name}_MONTHLY_BUDGET_USD"
+        raw = (env.get(name) or "").strip()
+        if not raw:
+            continue
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ValueError(f"{name}={raw!r} is not an amount in US dollars") from None
+        if not value >= 0:
+            raise ValueError(f"{name}={raw!r} must be 0 or more")
+        budgets.append((platform.value, value))
+    return tuple(budgets)

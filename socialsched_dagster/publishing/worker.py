@@ -18,11 +18,13 @@ from datetime import datetime, timedelta
 from ..domain.errors import ErrorKind, PublishError
 from ..domain.platforms import Platform
 from ..platforms.base import PlatformClient, PublishJob, Reconciled
+from ..platforms.registry import spec
 from ..resilience.backoff import max_attempts
 from ..security.token_cipher import TokenCipher, TokenKeyError
 from ..store.database import Database
 from ..store.models import PostTarget
 from ..store.publishing import Claim, Outcome, fence, record, record_segment, save_container
+from ..store.spend import reserve
 from ..store.tokens import require_reauth
 from ..tokens.refresher import TokenRefresher
 from . import outcomes, segments
@@ -222,6 +224,8 @@ class TargetPublisher:
                 finished = self._went_out(claim, context, attempt, verdict)
                 if finished is not None:
                     return finished
+            elif verdict is not None and verdict.status is outcomes.S.HELD:
+                return verdict  # for a person to settle: missing it would hide the question
             elif verdict is not None:
                 # Still unknown. Unknown and the account inactive or the post stale: hold or
                 # miss it, the marker kept, so whoever sends it asks first.
@@ -229,9 +233,36 @@ class TargetPublisher:
             elif not container_usable:
                 attempt.job = replace(attempt.job, container_id=None)
         decided = self._hold_or_miss(claim, context, backfill, attempt)
+        if decided is None:
+            decided = self._over_budget(claim, context, attempt)
         if decided is not None:
             return decided
         return self._send(claim, context, attempt)
+
+    def _over_budget(self, claim: Claim, context: JobContext, attempt: _Attempt) -> Outcome | None:
+        """On a platform that charges per post, with a monthly budget set: hold the target
+        rather than overspend (its cost is reserved here when it fits)."""
+        budget = self.settings.monthly_budget_usd(self.platform.value)
+        price = spec(self.platform).post_cost_usd
+        if budget is None or price is None:
+            return None
+        cost = sum(price(segment) for segment in context.job.content.segments)
+        now = self.db.now()
+        check = self.db.transaction(
+            lambda s: reserve(
+                s, target_id=claim.target_id, run_id=self.run_id, account_id=claim.account_id,
+                cost_usd=cost, budget_usd=budget, now=now,
+            ),
+            name="reserve spend",
+        )  # fmt: skip
+        if check.allowed:
+            return None
+        return replace(
+            outcomes.held_for_budget(
+                self.platform, budget, check.spent_usd, cost, now, claim.post_id
+            ),
+            maybe_sent=attempt.maybe_sent,
+        )
 
     def _send(self, claim: Claim, context: JobContext, attempt: _Attempt) -> Outcome:
         """Prepare and publish the segment under way, and the thread's next ones after it."""
@@ -262,6 +293,11 @@ class TargetPublisher:
         if count == 1:
             return verdict
         done, external_id = list(attempt.done), verdict.external_post_id or ""
+        if not external_id and len(done) + 1 < count:
+            # Out, but the platform has not named it yet, and the next segment must reply to
+            # it: ask again later (the marker stays), never send the next one unattached.
+            detail = "may have been sent; the platform has not said its id yet"
+            return outcomes.undecided(self.db.now(), 1, detail, self._scale)
         owned = self.db.transaction(
             lambda s: record_segment(s, claim.target_id, self.run_id, done, external_id),
             name="record segment",
@@ -308,6 +344,8 @@ class TargetPublisher:
             return outcomes.undecided(now, 1, detail, self._scale), True
         if result.state is Reconciled.PUBLISHED:
             return outcomes.published(result.external_id, reconciled=True), True
+        if result.state is Reconciled.UNKNOWABLE:
+            return outcomes.held_for_person(f"may have been sent; {result.detail}"), True
         if result.state is Reconciled.UNKNOWN:
             detail = f"may have been sent; {result.detail or 'the platform cannot tell yet'}"
             return outcomes.undecided(now, 1, detail, self._scale), True

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import redis
 
@@ -27,6 +28,14 @@ from .windows import Budget, LocalWindows
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+def breaker_name(platform: Platform, server: str | None = None) -> str:
+    """The platform's breaker, or one server's (`mastodon mastodon.social`): on platforms where
+    each account lives on a server of its own, one server's outage is not the platform's."""
+    if not server:
+        return platform.value
+    return f"{platform.value} {urlsplit(server).netloc.lower() or server.lower()}"
 
 
 class ResilientGuard:
@@ -63,15 +72,18 @@ class ResilientGuard:
 
     # -- CallGuard -------------------------------------------------------------------------
 
-    def call(self, platform: Platform, account: str, fn: Callable[[], T]) -> T:
+    def call(
+        self, platform: Platform, account: str, fn: Callable[[], T], *, server: str | None = None
+    ) -> T:
+        name = breaker_name(platform, server)
         # An open breaker refuses at once: no waiting for, nor spending, rate budget.
         self._with_redis(
-            lambda: self._shared_breakers.raise_if_open(platform.value),
-            lambda: self._local_breakers.raise_if_open(platform.value),
+            lambda: self._shared_breakers.raise_if_open(name),
+            lambda: self._local_breakers.raise_if_open(name),
         )
         self.acquire(platform, account)
         try:
-            return self._under_breaker(platform, fn)
+            return self._under_breaker(name, fn)
         except PublishError as error:
             # The platform said "not before N s": hold this account back in every run, not
             # only in the target that met it.
@@ -150,7 +162,7 @@ class ResilientGuard:
             lambda: use(self._shared_limiter, True), lambda: use(self._local_limiter, False)
         )
 
-    def _under_breaker(self, platform: Platform, fn: Callable[[], T]) -> T:
+    def _under_breaker(self, name: str, fn: Callable[[], T]) -> T:
         if self.mode.use_shared():
             started = False
 
@@ -160,12 +172,12 @@ class ResilientGuard:
                 return fn()
 
             try:
-                return self._shared_breakers.call(platform.value, tracked)
+                return self._shared_breakers.call(name, tracked)
             except redis.RedisError as exc:
                 if started:  # raised by fn itself: not ours to swallow
                     raise
                 self.mode.failed(exc)
-        return self._local_breakers.call(platform.value, fn)
+        return self._local_breakers.call(name, fn)
 
     def _observe(self, platform: Platform, account: str | None, usage: Usage) -> None:
         at, pause_s = self.limits.slow_down_at_percent, self.limits.pause_without_regain_s

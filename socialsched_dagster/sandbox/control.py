@@ -32,14 +32,18 @@ class SandboxControl:
         *,
         expires_in: float | object | None = _DEFAULT,
         issued_ago: float = 0,
+        refresh_token: bool | None = None,
     ) -> dict[str, Any]:
-        """{"access_token", "refresh_token" (YouTube only), "expires_in"}.
+        """{"access_token", "refresh_token", "expires_in"}.
 
         `expires_in` omitted: the platform's usual lifetime; None: never expires.
+        `refresh_token` omitted: one for YouTube only (Google's grant gives one).
         """
         body: dict[str, Any] = {"platform": platform, "account": account, "issued_ago": issued_ago}
         if expires_in is not _DEFAULT:
             body["expires_in"] = expires_in
+        if refresh_token is not None:
+            body["refresh_token"] = refresh_token
         return self._call("POST", "/tokens", json=body)
 
     def revoke(self, account: str, platform: str | None = None) -> dict[str, Any]:

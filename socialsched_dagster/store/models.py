@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -173,6 +174,9 @@ class PostTarget(Base):
     # an attempt that stops halfway resumes with the next segment, never the first again.
     segment_ids: Mapped[list | None] = mapped_column(JSON)
     segments_done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # On a platform that charges per post (X): what this target costs, in US dollars, set when
+    # its account's monthly budget let it go ahead. Published this month, it is the spend.
+    cost_usd: Mapped[float | None] = mapped_column(Float)
     # Unexpected exceptions (bugs) while processing this target: bounded, then `failed`.
     crash_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, tuple_
+from sqlalchemy import and_, func, insert, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from ..domain.platforms import Platform
 from ..domain.post_requests import KnownAccount, PostRequest
 from ..domain.states import CANCELLABLE, TargetStatus
-from .models import Account, Post, PostTarget, utcnow
+from .models import Account, Post, PostTarget, PublishAttempt, utcnow
 from .transitions import move
 
 
@@ -234,6 +234,15 @@ class RetryResult:
 
 
 RETRYABLE = (TargetStatus.FAILED, TargetStatus.MISSED)
+# Held because the account's monthly budget had no room (publishing/outcomes.py): a retry is how
+# a person sends it once there is room; a target held for its account waits for the account.
+BUDGET_HELD = and_(
+    PostTarget.status == TargetStatus.HELD.value, PostTarget.error_code == "budget_cap"
+)
+
+
+def _retryable():
+    return or_(PostTarget.status.in_([s.value for s in RETRYABLE]), BUDGET_HELD)
 
 
 def retry_post(
@@ -255,7 +264,7 @@ def retry_post(
     scope = [PostTarget.post_id == post_id]
     if account_ids:
         scope.append(PostTarget.account_id.in_(account_ids))
-    retryable = [*scope, PostTarget.status.in_([s.value for s in RETRYABLE])]
+    retryable = [*scope, _retryable()]
     maybe_sent = session.scalar(
         select(func.count()).where(*retryable, PostTarget.maybe_sent_at.is_not(None))
     )
@@ -265,7 +274,7 @@ def retry_post(
     )  # fmt: skip
     left = session.execute(
         select(PostTarget.status, func.count())
-        .where(*scope, PostTarget.status.not_in([s.value for s in RETRYABLE]))
+        .where(*scope, ~_retryable())
         .group_by(PostTarget.status)
     )
     counts = {status: n for status, n in left}
@@ -276,7 +285,67 @@ def retry_post(
     ):
         extra = {"due_at": now} if due_now else {}
         statement = move(
-            TargetStatus.SCHEDULED, from_=RETRYABLE, where=[*scope, where], **common, **extra
-        )
+            TargetStatus.SCHEDULED, from_=(*RETRYABLE, TargetStatus.HELD),
+            where=[*scope, where, _retryable()], **common, **extra,
+        )  # fmt: skip
         moved += session.execute(statement).rowcount or 0
     return RetryResult(moved, maybe_sent or 0, counts)
+
+
+SETTLEABLE = (TargetStatus.HELD, TargetStatus.FAILED, TargetStatus.MISSED)
+
+
+def settle_target(
+    session: Session, post_id: int, account_id: int, *, published_as: str | None, now: datetime
+) -> PostTarget:
+    """A person's answer for a target that may have gone out and that the platform cannot be
+    asked about: `published_as` the platform's id of the post they found (published), or None:
+    it is not there (back on the schedule, due now, the "may have been sent" marker cleared, so
+    it is sent without asking). Only for a target whose marker is set and that is not under way."""
+    target = session.scalar(
+        select(PostTarget).where(PostTarget.post_id == post_id, PostTarget.account_id == account_id)
+    )
+    if target is None:
+        raise PostError(f"post {post_id} does not go to that account")
+    if target.status not in [s.value for s in SETTLEABLE] or target.maybe_sent_at is None:
+        raise PostError(
+            f"post {post_id} is {target.status} there and nothing about it is in doubt: only a "
+            "target that may have been sent (held, failed or missed with that note) is settled"
+        )
+    if published_as is not None and target.segments_done + 1 < 1 + len(
+        session.get(Post, post_id).thread or ()
+    ):
+        raise PostError(
+            f"post {post_id} is a thread with posts still to go: settle it with --not-published "
+            "once you checked, or `posts retry` to let the platform be asked"
+        )
+    common = dict(
+        lease_owner=None, lease_until=None, maybe_sent_at=None, next_attempt_at=None,
+        error_kind=None, error_code=None, error_message=None, updated_at=now,
+    )  # fmt: skip
+    if published_as is not None:
+        values = dict(
+            status=TargetStatus.PUBLISHED, external_post_id=published_as, published_at=now
+        )
+        outcome = "settled_published"
+    else:
+        values = dict(status=TargetStatus.SCHEDULED, due_at=max(target.due_at, now), attempts=0)
+        outcome = "settled_not_published"
+    status = values.pop("status")
+    moved = session.execute(
+        move(
+            status, from_=SETTLEABLE,
+            where=[PostTarget.id == target.id, PostTarget.maybe_sent_at.is_not(None)],
+            **common, **values,
+        )
+    )  # fmt: skip
+    if moved.rowcount != 1:
+        raise PostError(f"post {post_id} changed meanwhile: look at it again")
+    session.add(
+        PublishAttempt(
+            target_id=target.id, run_id=None, started_at=now, finished_at=now, outcome=outcome,
+            message="settled by a person"
+            + (f": published as {published_as}" if published_as else ": not on the platform"),
+        )
+    )  # fmt: skip
+    return target

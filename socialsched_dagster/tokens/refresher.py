@@ -129,7 +129,7 @@ class TokenRefresher:
                     # The platform already refused this token and nothing here can renew it:
                     # waiting will not help, a person must (configure the app, or reconnect).
                     error = TokenRefreshError(True, error.message, error.code)
-                return self._failed(account_id, name, error)
+                return self._failed(account_id, name, error, secrets.expires_at, now)
             expires_at = now + timedelta(seconds=fresh.expires_in) if fresh.expires_in else None
             self.db.transaction(
                 lambda s: store_refreshed(
@@ -149,8 +149,19 @@ class TokenRefresher:
             )
         return refresh(self.config, self.http, secrets.access_token, secrets.refresh_token)
 
-    def _failed(self, account_id: int, name: str, error: TokenRefreshError) -> RefreshResult:
+    def _failed(
+        self,
+        account_id: int,
+        name: str,
+        error: TokenRefreshError,
+        expires_at: datetime | None = None,
+        now: datetime | None = None,
+    ) -> RefreshResult:
         message = error.message
+        if error.permanent and expires_at is not None and now is not None and expires_at > now:
+            # Renewing ahead of expiry failed for good: the token still works until then, and
+            # that date is the deadline for reconnecting.
+            message = f"{message} (the token expires {expires_at:%Y-%m-%d %H:%M} UTC)"
         if not error.permanent:
             self.db.transaction(
                 lambda s: record_transient_failure(s, account_id, message, self.db.now()),

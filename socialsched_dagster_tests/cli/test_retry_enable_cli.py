@@ -67,3 +67,41 @@ def test_enable_releases_what_disable_held(accounts, db_url):
     _sql(db_url, "UPDATE accounts SET status = 'reauth_required' WHERE platform = 'facebook'")
     refused = accounts("accounts", "enable", "facebook:page")
     assert refused.code == 1 and "accounts reconnect" in refused.err
+
+
+def test_settle_answers_for_a_post_the_platform_cannot_be_asked_about(accounts, db_url):
+    _schedule(accounts)
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    # As the publisher leaves one it may have sent and cannot ask about: held for a person.
+    _sql(db_url, "UPDATE post_targets SET status = 'held', maybe_sent_at = :d, "
+         "error_kind = 'unknown_outcome', error_code = 'needs_a_person', "
+         "error_message = 'may have been posted' WHERE platform = 'facebook'", d=now)  # fmt: skip
+    both = accounts("posts", "settle", "1", "--account", "facebook:page")
+    assert both.code == 1 and "--published ID, or --not-published" in both.err
+    nothing_in_doubt = accounts("posts", "settle", "1", "--account", "instagram:shop",
+                                "--not-published")  # fmt: skip
+    assert nothing_in_doubt.code == 1 and "nothing about it is in doubt" in nothing_in_doubt.err
+
+    out = accounts.ok("posts", "settle", "1", "--account", "facebook:page",
+                      "--published", " 1000001_42 ").out  # fmt: skip
+    assert "recorded as published (1000001_42)" in out
+    (row,) = _sql(db_url, "SELECT status, external_post_id, maybe_sent_at, error_message "
+                  "FROM post_targets WHERE platform = 'facebook'")  # fmt: skip
+    assert row == ("published", "1000001_42", None, None)
+    (attempt,) = _sql(db_url, "SELECT outcome FROM publish_attempts")
+    assert attempt == ("settled_published",)
+    again = accounts("posts", "settle", "1", "--account", "facebook:page", "--not-published")
+    assert again.code == 1 and "is published there" in again.err
+
+
+def test_settle_not_published_sends_it_without_asking(accounts, db_url):
+    _schedule(accounts)
+    long_ago = datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(hours=5)
+    _sql(db_url, "UPDATE post_targets SET status = 'missed', due_at = :d, maybe_sent_at = :d "
+         "WHERE platform = 'instagram'", d=long_ago)  # fmt: skip
+    out = accounts.ok("posts", "settle", "1", "--account", "instagram:shop", "--not-published").out
+    assert "goes out within a minute" in out
+    ((status, marker, due),) = _sql(db_url, "SELECT status, maybe_sent_at, due_at FROM "
+                                    "post_targets WHERE platform = 'instagram'")  # fmt: skip
+    due = due if isinstance(due, datetime) else datetime.fromisoformat(due)
+    assert status == "scheduled" and marker is None and due > long_ago + timedelta(hours=4)

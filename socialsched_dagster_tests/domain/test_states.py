@@ -28,11 +28,14 @@ LEGAL = {
     (S.HELD, S.SCHEDULED),
     (S.HELD, S.MISSED),
     (S.HELD, S.CANCELLED),
+    (S.HELD, S.PUBLISHED),  # posts settle --published: a person saw it on the platform
     (S.MISSED, S.PUBLISHING),
     (S.MISSED, S.CANCELLED),
     (S.MISSED, S.SCHEDULED),  # posts retry
+    (S.MISSED, S.PUBLISHED),  # posts settle --published
     (S.FAILED, S.SCHEDULED),
     (S.FAILED, S.CANCELLED),
+    (S.FAILED, S.PUBLISHED),  # posts settle --published
 }
 
 

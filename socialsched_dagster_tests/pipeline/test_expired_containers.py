@@ -48,7 +48,7 @@ class ScriptedFaults:
     def __init__(self, inner: ResilientGuard, control: SandboxControl, script: dict[int, dict]):
         self.inner, self.control, self.script, self.count = inner, control, script, 0
 
-    def call(self, platform: Platform, account: str, fn: Callable[[], T]) -> T:
+    def call(self, platform: Platform, account: str, fn: Callable[[], T], **_where) -> T:
         self.count += 1
         if self.count in self.script:
             self.control.set_faults(**self.script[self.count])

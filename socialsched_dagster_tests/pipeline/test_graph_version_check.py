@@ -78,3 +78,22 @@ def test_the_registered_check_reads_the_setting(monkeypatch, version, passed, wo
 
 def test_the_default_is_a_known_current_version():
     assert DEFAULT_GRAPH_VERSION in RETIREMENT and RETIREMENT[DEFAULT_GRAPH_VERSION] is None
+
+
+def test_linkedin_s_version_is_checked_too_from_its_spec(monkeypatch):
+    from socialsched_dagster.pipeline.checks.api_version_checks import build_api_version_checks
+
+    key = AssetCheckKey(AssetKey("scheduled_posts"), "linkedin_api_version")
+    assert key in defs.resolve_asset_graph().asset_check_keys
+    monkeypatch.setenv("SOCIALSCHED_LINKEDIN_VERSION", "202601")  # sunset from 2027-01-01
+
+    def linkedin_on(day):
+        (check,) = build_api_version_checks(today=lambda: day)
+        return evaluate(check)
+
+    assert linkedin_on(date(2026, 11, 20)).passed
+    warned = linkedin_on(date(2026, 12, 15))
+    assert not warned.passed and warned.severity is AssetCheckSeverity.WARN
+    assert "SOCIALSCHED_LINKEDIN_VERSION" in warned.description
+    retired = linkedin_on(date(2027, 1, 2))
+    assert not retired.passed and retired.severity is AssetCheckSeverity.ERROR

@@ -49,7 +49,7 @@ class Recording(Unguarded):
         self.calls: list[tuple[Platform, str]] = []
         self.usage: list[tuple[Platform, str, Usage]] = []
 
-    def call(self, platform: Platform, account: str, fn: Callable[[], T]) -> T:
+    def call(self, platform: Platform, account: str, fn: Callable[[], T], **_where) -> T:
         self.calls.append((platform, account))
         return fn()
 
@@ -63,7 +63,7 @@ class FaultAtCall(Unguarded):
     def __init__(self, control: SandboxControl, n: int, **faults: Any) -> None:
         self.control, self.n, self.faults, self.count = control, n, faults, 0
 
-    def call(self, platform: Platform, account: str, fn: Callable[[], T]) -> T:
+    def call(self, platform: Platform, account: str, fn: Callable[[], T], **_where) -> T:
         self.count += 1
         if self.count == self.n:
             self.control.set_faults(**self.faults)
@@ -76,7 +76,7 @@ class BeforeCall(Unguarded):
     def __init__(self, n: int, action: Callable[[], Any]) -> None:
         self.n, self.action, self.count = n, action, 0
 
-    def call(self, platform: Platform, account: str, fn: Callable[[], T]) -> T:
+    def call(self, platform: Platform, account: str, fn: Callable[[], T], **_where) -> T:
         self.count += 1
         if self.count == self.n:
             self.action()

@@ -19,6 +19,11 @@ class PublishingConfig(ConfigurableResource):
     sensor_lead_s: float = Field(
         default=45.0, description="start a run this long before its first post is due"
     )
+    monthly_budgets_usd: dict[str, float] = Field(
+        default_factory=dict,
+        description="per platform that charges per post (x): each account's monthly budget, "
+        "USD; from SOCIALSCHED_<PLATFORM>_MONTHLY_BUDGET_USD",
+    )
 
     def settings(self) -> PublishSettings:
         return PublishSettings(
@@ -30,6 +35,7 @@ class PublishingConfig(ConfigurableResource):
             idle_exit_s=max(self.idle_exit_s, self.sensor_lead_s + 15),
             stale_after_s=self.stale_after_s,
             retry_scale=self.retry_scale,
+            monthly_budgets_usd=tuple(sorted(self.monthly_budgets_usd.items())),
         )
 
 
@@ -38,9 +44,13 @@ def publishing_config_from_env(env: dict[str, str] | None = None) -> PublishingC
     so a deployment tunes runs without editing code or launchpad config."""
     import os
 
+    from ...publishing.settings import monthly_budgets_from_env
+
     env = os.environ if env is None else env
-    overrides = {}
+    overrides: dict = {"monthly_budgets_usd": dict(monthly_budgets_from_env(env))}
     for name, field in PublishingConfig.model_fields.items():
+        if name == "monthly_budgets_usd":
+            continue
         raw = env.get(f"SOCIALSCHED_PUBLISH_{name.upper()}")
         if raw is not None:
             overrides[name] = field.annotation(raw) if callable(field.annotation) else raw

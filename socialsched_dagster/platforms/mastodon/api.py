@@ -102,7 +102,7 @@ class MastodonApi:
                 raise error
             return Answer(call, response)
 
-        answer = self.guard.call(PLATFORM, key, once)
+        answer = self.guard.call(PLATFORM, key, once, server=server_of(job))
         if isinstance(answer, PublishError):
             raise answer
         return answer

@@ -15,6 +15,7 @@ from socialsched_dagster.domain.errors import ErrorKind, PublishError
 from socialsched_dagster.domain.platforms import Platform
 from socialsched_dagster.platforms.mastodon import MastodonClient
 from socialsched_dagster.platforms.registry import spec
+from socialsched_dagster.resilience.breaker import BreakerSettings
 from socialsched_dagster.resilience.guard import ResilientGuard
 
 from .conftest import SETTINGS
@@ -141,3 +142,27 @@ def test_no_token_in_errors_or_logs(sb, masto, caplog):
     err = fails(masto.prepare, j)
     assert j.access_token not in str(err) and j.access_token not in caplog.text
     assert requests(sb, "mastodon_verify_credentials") == 1
+
+
+def test_one_instance_down_opens_its_own_breaker_not_every_instance(
+    sb, m_config, real_or_embedded_redis_url
+):
+    # The real guard (Redis), its breaker opening after two failures.
+    guard = ResilientGuard(
+        real_or_embedded_redis_url,
+        breaker=BreakerSettings(fail_max=2, reset_timeout_s=600),
+        namespace=f"mastodon-{uuid.uuid4().hex}",
+        max_wait_s=1.0,
+    )
+    client = MastodonClient(m_config, guard, settings=SETTINGS)
+    # An instance that does not answer (nothing listens on port 9 here).
+    down = dataclasses.replace(job(sb, PostContent(text="a")), server_url="http://127.0.0.1:9")
+    for _ in range(2):
+        assert fails(client.prepare, down).kind is ErrorKind.NETWORK
+    refused = fails(client.prepare, down)
+    assert refused.code == "circuit_open" and "mastodon 127.0.0.1:9" in refused.message
+    # Accounts on another instance (the sandbox) go on publishing.
+    j = job(sb, PostContent(text="another instance is unaffected"))
+    client.publish(j, client.prepare(j))
+    assert len(sb.control.ledger()) == 1
+    client.close()

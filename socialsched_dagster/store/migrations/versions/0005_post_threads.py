@@ -1,4 +1,5 @@
-"""Threads of posts: a post's further segments, and each target's progress through them.
+"""Threads of posts: a post's further segments, and each target's progress through them; the
+estimated cost of a target on a platform that charges per post.
 
 Revision ID: 0005
 Revises: 0004
@@ -24,10 +25,12 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("segments_done", sa.Integer(), nullable=False, server_default="0")
         )
+        batch.add_column(sa.Column("cost_usd", sa.Float(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("post_targets") as batch:
+        batch.drop_column("cost_usd")
         batch.drop_column("segments_done")
         batch.drop_column("segment_ids")
     with op.batch_alter_table("posts") as batch:
