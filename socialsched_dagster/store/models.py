@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -144,6 +145,16 @@ class PostTarget(Base):
         Index("ix_post_targets_lease", "status", "lease_until"),
         # Keyset pagination of `posts list` in time order.
         Index("ix_post_targets_due_at_id", "due_at", "id"),
+        # The month's spend (store/spend.py): only targets with a cost are in it, so a scrape
+        # reads this month's paid posts, never the whole history.
+        Index(
+            "ix_post_targets_spend",
+            "status",
+            "published_at",
+            "account_id",
+            postgresql_where=text("cost_usd IS NOT NULL"),
+            sqlite_where=text("cost_usd IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

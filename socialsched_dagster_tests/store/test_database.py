@@ -59,8 +59,11 @@ def test_a_deadlock_is_retried_and_logged(empty_pg_url, caplog):
         t.join(30)
     with db.engine.connect() as conn:
         assert conn.execute(text("SELECT sum(v) FROM t")).scalar() == 4  # both committed
-    assert calls["a"] + calls["b"] == 3  # exactly one of them ran twice
-    assert any("deadlock, retrying" in r.getMessage() for r in caplog.records)
+    # One of them ran again (on a loaded machine the retry can meet the other once more, and
+    # is retried again): every extra run is a logged retry.
+    assert calls["a"] + calls["b"] >= 3
+    retries = [r for r in caplog.records if "deadlock, retrying" in r.getMessage()]
+    assert len(retries) == calls["a"] + calls["b"] - 2
     db.dispose()
 
 

@@ -26,9 +26,15 @@ def upgrade() -> None:
             sa.Column("segments_done", sa.Integer(), nullable=False, server_default="0")
         )
         batch.add_column(sa.Column("cost_usd", sa.Float(), nullable=True))
+    op.create_index(
+        "ix_post_targets_spend", "post_targets", ["status", "published_at", "account_id"],
+        postgresql_where=sa.text("cost_usd IS NOT NULL"),
+        sqlite_where=sa.text("cost_usd IS NOT NULL"),
+    )  # fmt: skip
 
 
 def downgrade() -> None:
+    op.drop_index("ix_post_targets_spend", "post_targets")
     with op.batch_alter_table("post_targets") as batch:
         batch.drop_column("cost_usd")
         batch.drop_column("segments_done")
