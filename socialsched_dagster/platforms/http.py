@@ -8,7 +8,6 @@ retryable NETWORK error, or a post could go out twice.
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import re
 import time
@@ -21,6 +20,7 @@ import httpx
 
 from ..domain.errors import ErrorKind, PublishError
 from .config import PlatformConfig
+from .timestamps import http_date
 
 if TYPE_CHECKING:  # typing.Self is 3.11+; only type checkers read this
     from typing_extensions import Self
@@ -63,9 +63,11 @@ def build_http_client(config: PlatformConfig) -> httpx.Client:
 
 
 class HttpOwner:
-    """Base of the clients: holds the pooled httpx.Client, and closes it only if it made it."""
+    """Base of the clients: holds the config and the pooled httpx.Client, and closes the client
+    only if it made it."""
 
     def __init__(self, config: PlatformConfig, http: httpx.Client | None) -> None:
+        self.config = config
         self._owns_http = http is None
         self.http = http or build_http_client(config)
 
@@ -212,8 +214,5 @@ def retry_after_seconds(headers: httpx.Headers) -> float | None:
     value = value.strip()
     if value.isdigit():
         return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
+    when = http_date(value)
+    return None if when is None else max(0.0, when - time.time())

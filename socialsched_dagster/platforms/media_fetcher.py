@@ -1,7 +1,8 @@
-"""The media fetcher the platform clients share: YouTube downloads a post's video through it and
-Instagram's media check asks the media host through it (security/media_fetch.py: public
-addresses only, every redirect hop checked). Never the platform API's own client: the media
-are on whatever host a post names, the API on the configured base URLs."""
+"""The media fetcher the platform clients share: every download of a post's media goes through
+it (media_download.py) and Instagram's media check asks the media host through it
+(security/media_fetch.py: public addresses only, every redirect hop checked). Never the platform
+API's own client: the media are on whatever host a post names, the API on the configured base
+URLs."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
 """Token refresh for each platform: Instagram Login refresh, Facebook long-lived exchange, Google
-refresh grant. Small functions; the token lifecycle decides when to call them.
+refresh grant here, the others in their packages with the pieces here that every refresh shares
+(the request, the token read from the answer, Meta's error shape, the unexpected answer). Small
+functions; the token lifecycle decides when to call them.
 
 `TokenRefreshError.permanent` answers one question: would trying again later ever help? A dead
 or revoked token (Graph 190, Google invalid_grant) will not: the user must authorise again. A
@@ -22,7 +24,7 @@ from .http import excerpt, json_or_none, redact
 class RefreshedToken:
     access_token: str
     expires_in: int | None  # seconds; None: the platform gave no expiry
-    refresh_token: str | None = None  # Google only, and only when it rotates one
+    refresh_token: str | None = None  # only when the platform rotates one (Google, X)
 
     def __repr__(self) -> str:
         rotated = "yes" if self.refresh_token else "no"
@@ -53,8 +55,10 @@ def refresh_instagram(
     # out of httpx's log lines and nothing here quotes the URL.
     url = f"{config.instagram_base_url.rstrip('/')}/refresh_access_token"
     params = {"grant_type": "ig_refresh_token", "access_token": access_token}
-    response = _send(http, "instagram token refresh", (access_token,), "GET", url, params=params)
-    return _meta_result(response, "instagram token refresh", (access_token,))
+    response = send_refresh(
+        http, "instagram token refresh", (access_token,), "GET", url, params=params
+    )
+    return meta_result(response, "instagram token refresh", (access_token,))
 
 
 def exchange_facebook(
@@ -72,8 +76,8 @@ def exchange_facebook(
         "fb_exchange_token": access_token,
     }
     url = f"{config.graph_url}/oauth/access_token"
-    response = _send(http, "facebook token exchange", secrets, "GET", url, params=params)
-    return _meta_result(response, "facebook token exchange", secrets)
+    response = send_refresh(http, "facebook token exchange", secrets, "GET", url, params=params)
+    return meta_result(response, "facebook token exchange", secrets)
 
 
 def refresh_google(
@@ -85,25 +89,28 @@ def refresh_google(
     if config.google_client_secret:
         form["client_secret"] = config.google_client_secret
     secrets = (refresh_token, config.google_client_secret or "")
-    response = _send(
+    response = send_refresh(
         http, "google token refresh", secrets, "POST", config.google_token_url, data=form
     )
     body = json_or_none(response)
     if response.is_success and isinstance(body, dict) and body.get("access_token"):
-        return _token(body)
+        return token_from(body)
     error = body.get("error") if isinstance(body, dict) else None
     if isinstance(error, str):
         message = redact(str(body.get("error_description") or error), secrets)
         # invalid_grant: the refresh token is expired or revoked; only the user can fix it.
         return _raise(error == "invalid_grant", f"google token refresh: {message}", error)
     return _raise(
-        False, _unexpected("google token refresh", response, secrets), str(response.status_code)
+        False,
+        unexpected_answer("google token refresh", response, secrets),
+        str(response.status_code),
     )
 
 
-def _send(
+def send_refresh(
     http: httpx.Client, what: str, secrets: tuple[str, ...], method: str, url: str, **kw: Any
 ) -> httpx.Response:
+    """The refresh request; a transport failure is transient, told without the secrets."""
     try:
         return http.request(method, url, **kw)
     except httpx.TransportError as exc:
@@ -111,10 +118,14 @@ def _send(
         raise TokenRefreshError(False, f"{what}: {type(exc).__name__} {detail}".strip()) from exc
 
 
-def _meta_result(response: httpx.Response, what: str, secrets: tuple[str, ...]) -> RefreshedToken:
+def meta_result(
+    response: httpx.Response, what: str, secrets: tuple[str, ...], dead_advice: str = ""
+) -> RefreshedToken:
+    """A Meta refresh answer (Instagram, Facebook, Threads): the token, or the Graph error.
+    `dead_advice` follows the message when the token is dead."""
     body = json_or_none(response)
     if response.is_success and isinstance(body, dict) and body.get("access_token"):
-        return _token(body)
+        return token_from(body)
     error = body.get("error") if isinstance(body, dict) else None
     if isinstance(error, dict):
         code, subcode = error.get("code"), error.get("error_subcode")
@@ -122,11 +133,13 @@ def _meta_result(response: httpx.Response, what: str, secrets: tuple[str, ...]) 
         message = redact(str(error.get("message") or "Graph error"), secrets)
         # 190 is a dead token (expired, revoked, invalid). Everything else, including the
         # "too new to be refreshed" answer (code 100), may pass.
-        return _raise(code == 190, f"{what}: {message}", code_text)
-    return _raise(False, _unexpected(what, response, secrets), str(response.status_code))
+        dead = code == 190
+        return _raise(dead, f"{what}: {message}{dead_advice if dead else ''}", code_text)
+    return _raise(False, unexpected_answer(what, response, secrets), str(response.status_code))
 
 
-def _token(body: dict[str, Any]) -> RefreshedToken:
+def token_from(body: dict[str, Any]) -> RefreshedToken:
+    """The token of a successful answer, and its rotated refresh token when it has one."""
     expires = body.get("expires_in")
     refresh = body.get("refresh_token")
     return RefreshedToken(
@@ -136,7 +149,8 @@ def _token(body: dict[str, Any]) -> RefreshedToken:
     )
 
 
-def _unexpected(what: str, response: httpx.Response, secrets: tuple[str, ...]) -> str:
+def unexpected_answer(what: str, response: httpx.Response, secrets: tuple[str, ...]) -> str:
+    """The message for an answer of no known shape: its status and an excerpt, no secret."""
     kind = "malformed response" if response.is_success else "unexpected answer"
     return f"{what}: {kind}, HTTP {response.status_code}: {excerpt(response.text, secrets)!r}"
 

@@ -53,7 +53,7 @@ class BlueskyClient(HttpOwner):
         http: httpx.Client | None = None,
         cache: RedisCache | None = None,
     ) -> None:
-        self.config, self.cache = config, cache
+        self.cache = cache
         super().__init__(config, http)
         transport = XrpcTransport(self.platform, guard, self.http)
         self.sessions = SessionStore(transport, cache)

@@ -42,7 +42,6 @@ class LinkedInClient(HttpOwner):
         cache: RedisCache | None = None,
         settings: LinkedInSettings | None = None,
     ) -> None:
-        self.config = config
         self.settings = settings or LinkedInSettings.from_env()
         super().__init__(config, http)
         self.api = LinkedInApi(config, self.settings, guard, self.http)

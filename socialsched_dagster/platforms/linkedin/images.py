@@ -5,6 +5,9 @@
 2. the bytes are PUT to `uploadUrl` (201);
 3. `GET /rest/images/{urn}` says WAITING_UPLOAD, PROCESSING, AVAILABLE or PROCESSING_FAILED.
 
+LinkedIn takes files, not URLs: the bytes are downloaded first (media_download.py: through the
+media fetcher, refused past `max_image_bytes`; a stand-in PNG for stand-in hosts).
+
 The wait is in `publish`, within the attempt and bounded (container_poll_*): an image still
 processing after it is a retry with the same uploads. Reading an image needs the same read
 permission as reading posts; a token without it (a member without r_member_social) cannot ask,
@@ -17,11 +20,11 @@ import time
 
 from ...domain.content import Media
 from ...domain.errors import ErrorKind, PublishError
+from .. import media_download
 from ..base import PublishJob
 from ..config import PlatformConfig
 from ..http import Call, json_object
 from .api import LinkedInApi, base_url, require_upload_url
-from .media import image_bytes
 from .settings import LinkedInSettings
 from .urns import IMAGE_PREFIX, quoted
 
@@ -31,7 +34,9 @@ class Images:
         self.config, self.settings, self.api = config, settings, api
 
     def upload(self, job: PublishJob, media: Media) -> str:
-        data, content_type = image_bytes(self.config, media.url, self.settings.max_image_bytes)
+        data, content_type = media_download.image_bytes(
+            self.config, media.url, max_bytes=self.settings.max_image_bytes
+        )
         response = self.api.request(
             job, "POST", "/rest/images", "images initializeUpload",
             params={"action": "initializeUpload"},

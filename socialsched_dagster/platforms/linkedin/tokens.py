@@ -11,8 +11,8 @@ from __future__ import annotations
 import httpx
 
 from ..config import PlatformConfig
-from ..http import excerpt, json_or_none, redact
-from ..token_refresh import RefreshedToken, TokenRefreshError
+from ..http import json_or_none, redact
+from ..token_refresh import RefreshedToken, TokenRefreshError, send_refresh, unexpected_answer
 from .api import DEFAULT_BASE_URL, base_url
 from .settings import LinkedInSettings
 
@@ -48,11 +48,7 @@ def refresh_linkedin(
         "client_secret": settings.client_secret,
     }
     url = settings.token_url(base_url(config), DEFAULT_BASE_URL)
-    try:
-        response = http.post(url, data=form)
-    except httpx.TransportError as exc:
-        detail = redact(str(exc), secrets)
-        raise TokenRefreshError(False, f"{WHAT}: {type(exc).__name__} {detail}".strip()) from exc
+    response = send_refresh(http, WHAT, secrets, "POST", url, data=form)
     body = json_or_none(response)
     if response.is_success and isinstance(body, dict) and body.get("access_token"):
         expires = body.get("expires_in")
@@ -71,12 +67,7 @@ def refresh_linkedin(
         if dead:
             message += "; connect the LinkedIn account again"
         return _raise(dead, f"{WHAT}: {message}", error)
-    kind = "malformed response" if response.is_success else "unexpected answer"
-    return _raise(
-        False,
-        f"{WHAT}: {kind}, HTTP {response.status_code}: {excerpt(response.text, secrets)!r}",
-        str(response.status_code),
-    )
+    return _raise(False, unexpected_answer(WHAT, response, secrets), str(response.status_code))
 
 
 def _raise(permanent: bool, message: str, code: str | None) -> RefreshedToken:

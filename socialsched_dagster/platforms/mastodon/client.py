@@ -51,7 +51,6 @@ class MastodonClient(HttpOwner):
         cache: RedisCache | None = None,
         settings: MastodonSettings | None = None,
     ) -> None:
-        self.config = config
         self.settings = settings or MastodonSettings.from_env()
         super().__init__(config, http)
         self.api = MastodonApi(guard, self.http)

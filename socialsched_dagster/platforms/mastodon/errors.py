@@ -15,15 +15,12 @@
 
 from __future__ import annotations
 
-import email.utils
-import time
-from datetime import datetime
-
 import httpx
 
 from ...domain.errors import ErrorKind, PublishError
 from ...domain.platform_calls import Usage
 from ..http import Call, excerpt, json_or_none, redact, retry_after_seconds
+from ..timestamps import iso_time, server_now
 
 MEDIA_NOT_READY = "media_not_ready"
 MEDIA_GONE = "media_gone"
@@ -116,26 +113,10 @@ def reset_in_s(headers: httpx.Headers) -> float | None:
     reset = _moment(headers.get("x-ratelimit-reset"))
     if reset is None:
         return None
-    now = _server_now(headers.get("date"))
-    return max(1.0, reset - now)
+    return max(1.0, reset - server_now(headers))
 
 
 def _moment(value: str | None) -> float | None:
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
-
-
-def _server_now(date: str | None) -> float:
-    if date:
-        try:
-            return email.utils.parsedate_to_datetime(date).timestamp()
-        except (TypeError, ValueError):
-            pass
-    return time.time()
+    """The reset as Mastodon sends it (an ISO time), or as epoch seconds."""
+    value = (value or "").strip()
+    return float(value) if value.isdigit() else iso_time(value)

@@ -14,7 +14,6 @@ posted twice are indistinguishable and the newer is taken (a missed post, never 
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from html.parser import HTMLParser
 from typing import Any
 
@@ -47,16 +46,6 @@ def words_of_html(content: str) -> str:
     parser.feed(content)
     parser.close()
     return _collapse("".join(parser.parts))
-
-
-def created_at(status: dict[str, Any]) -> float | None:
-    value = status.get("created_at")
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
 
 
 def _collapse(text: str) -> str:

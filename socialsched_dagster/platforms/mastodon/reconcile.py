@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 from ...domain.errors import ErrorKind, PublishError
 from ..base import PublishJob, Reconciled, Reconciliation
+from ..timestamps import iso_time
 from .handle import Prepared
-from .match import created_at, is_ours
+from .match import is_ours
 from .text_length import status_text
 
 if TYPE_CHECKING:
@@ -100,7 +101,7 @@ def recent_statuses(
     for _ in range(client.settings.search_pages):
         page = client.api.request(job, "GET", path, "account statuses", params=params).list()
         for status in page:
-            at = created_at(status)
+            at = iso_time(status.get("created_at"))
             if at is not None and at < since:
                 return  # newest first: the rest is older still
             yield status

@@ -14,11 +14,10 @@ from ...domain.content import Media
 from ...domain.errors import ErrorKind, PublishError
 from ..base import PublishJob
 from ..config import PlatformConfig
-from ..media_fetcher import media_fetcher
+from ..media_download import TooLarge, open_media
 from .api import MastodonApi, server_of
 from .handle import Prepared, UploadedMedia
 from .instance import DEFAULT_MAX_BYTES, InstanceLimits
-from .media_source import open_media
 from .settings import MastodonSettings
 
 
@@ -31,7 +30,7 @@ class MediaUploads:
         max_bytes = DEFAULT_MAX_BYTES[kind]
         if limits is not None:
             max_bytes = limits.image_size_limit if kind == "image" else limits.video_size_limit
-        file = open_media(self.config, media_fetcher(self.config), media, max_bytes)
+        file = open_media(self.config, media, max_bytes, _too_large(kind, max_bytes))
         try:
             accepted = limits.supported_mime_types if limits else ()
             if accepted and file.content_type not in accepted:
@@ -97,3 +96,15 @@ class MediaUploads:
             raise
         answer.object("id")
         return answer.status == 200  # 206 Partial Content: still processing
+
+
+def _too_large(kind: str, max_bytes: int) -> TooLarge:
+    def error(shown: str) -> PublishError:
+        return PublishError(
+            ErrorKind.VALIDATION,
+            f"{kind} {shown} is larger than the instance accepts "
+            f"({max_bytes // (1024 * 1024)} MiB)",
+            "media_too_large",
+        )
+
+    return error

@@ -8,8 +8,6 @@ never in the URL.
 
 from __future__ import annotations
 
-import email.utils
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -28,6 +26,7 @@ from ..http import (
     target_tag,
 )
 from ..meta_errors import parse_usage
+from ..timestamps import server_now
 from .errors import threads_error
 
 DEFAULT_BASE_URL = "https://graph.threads.net"
@@ -108,7 +107,7 @@ class ThreadsApi:
             error = threads_error(call, response)
             if error is not None:
                 raise error
-            return json_object(call, response, *expect), _server_time(response.headers)
+            return json_object(call, response, *expect), server_now(response.headers)
 
         return self.guard.call(self.platform, job.account_external_id, once)
 
@@ -131,14 +130,3 @@ class ThreadsApi:
             raise malformed(
                 Call(f"threads {endpoint}", False), response, "unexpected shape"
             ) from exc
-
-
-def _server_time(headers: httpx.Headers) -> float:
-    """The platform's now, so windows are reckoned on its clock; ours when it sends none."""
-    value = headers.get("date")
-    if value:
-        try:
-            return email.utils.parsedate_to_datetime(value).timestamp()
-        except (TypeError, ValueError):
-            pass
-    return time.time()

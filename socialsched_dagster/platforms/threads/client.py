@@ -57,7 +57,6 @@ class ThreadsClient(HttpOwner):
         http: httpx.Client | None = None,
         cache: RedisCache | None = None,
     ) -> None:
-        self.config = config
         # Shared by every run: the publishing limit is asked at most once a minute per account
         # far from the cap (quota.py); without a cache, before every publish.
         self.cache = cache

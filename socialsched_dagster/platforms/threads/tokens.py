@@ -7,13 +7,10 @@ renewed (Graph code 190): only the user can, by connecting the account again. Ev
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 
 from ..config import PlatformConfig
-from ..http import excerpt, json_or_none, redact
-from ..token_refresh import RefreshedToken, TokenRefreshError
+from ..token_refresh import RefreshedToken, meta_result, send_refresh
 from .api import base_url
 
 WHAT = "threads token refresh"
@@ -27,35 +24,5 @@ def refresh_threads(
     url = f"{base_url(config)}/refresh_access_token"
     params = {"grant_type": "th_refresh_token", "access_token": access_token}
     secrets = (access_token,)
-    try:
-        response = http.get(url, params=params)
-    except httpx.TransportError as exc:
-        detail = redact(str(exc), secrets)
-        raise TokenRefreshError(False, f"{WHAT}: {type(exc).__name__} {detail}".strip()) from exc
-    body = json_or_none(response)
-    if response.is_success and isinstance(body, dict) and body.get("access_token"):
-        return _token(body)
-    error = body.get("error") if isinstance(body, dict) else None
-    if isinstance(error, dict):
-        code, subcode = error.get("code"), error.get("error_subcode")
-        code_text = str(code) if subcode is None else f"{code}/{subcode}"
-        message = redact(str(error.get("message") or "Graph error"), secrets)
-        if code == 190:
-            raise TokenRefreshError(
-                True, f"{WHAT}: {message}; connect the Threads account again", code_text
-            )
-        raise TokenRefreshError(False, f"{WHAT}: {message}", code_text)
-    kind = "malformed response" if response.is_success else "unexpected answer"
-    raise TokenRefreshError(
-        False,
-        f"{WHAT}: {kind}, HTTP {response.status_code}: {excerpt(response.text, secrets)!r}",
-        str(response.status_code),
-    )
-
-
-def _token(body: dict[str, Any]) -> RefreshedToken:
-    expires = body.get("expires_in")
-    return RefreshedToken(
-        access_token=str(body["access_token"]),
-        expires_in=int(expires) if isinstance(expires, (int, float)) else None,
-    )
+    response = send_refresh(http, WHAT, secrets, "GET", url, params=params)
+    return meta_result(response, WHAT, secrets, "; connect the Threads account again")

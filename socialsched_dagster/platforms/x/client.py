@@ -44,7 +44,6 @@ class XClient(HttpOwner):
         cache: RedisCache | None = None,
         settings: XSettings | None = None,
     ) -> None:
-        self.config = config
         self.settings = settings or XSettings.from_env()
         super().__init__(config, http)
         self.api = XApi(config, guard, self.http)

@@ -18,8 +18,6 @@
 
 from __future__ import annotations
 
-import email.utils
-import time
 from typing import Any
 
 import httpx
@@ -27,6 +25,7 @@ import httpx
 from ...domain.errors import ErrorKind, PublishError
 from ...domain.platform_calls import Usage
 from ..http import Call, excerpt, json_or_none, redact
+from ..timestamps import server_now
 
 DUPLICATE_CONTENT = "duplicate_content"
 MEDIA_INVALID = "media_invalid"
@@ -139,7 +138,7 @@ def _window(headers: httpx.Headers, prefix: str) -> tuple[float, float, float | 
 def _until(reset: float | None, headers: httpx.Headers) -> float:
     if reset is None:
         return WINDOW_S
-    return max(1.0, reset - _server_now(headers.get("date")))
+    return max(1.0, reset - server_now(headers))
 
 
 def _number(value: str | None) -> float | None:
@@ -147,12 +146,3 @@ def _number(value: str | None) -> float | None:
         return float(value) if value is not None else None
     except ValueError:
         return None
-
-
-def _server_now(date: str | None) -> float:
-    if date:
-        try:
-            return email.utils.parsedate_to_datetime(date).timestamp()
-        except (TypeError, ValueError):
-            pass
-    return time.time()

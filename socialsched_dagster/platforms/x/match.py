@@ -19,7 +19,6 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from datetime import datetime
 from typing import Any
 
 from .text import urls
@@ -75,16 +74,6 @@ def normal_url(url: str) -> str:
     rest = re.sub(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", "", url.strip())
     host, slash, path = rest.partition("/")
     return (host.lower() + slash + path).rstrip("/")
-
-
-def created_at(tweet: dict[str, Any]) -> float | None:
-    value = tweet.get("created_at")
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
 
 
 def _is_media_link(entity: dict[str, Any]) -> bool:

@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from ...domain.errors import PublishError
 from ..base import PublishJob, Reconciled, Reconciliation
+from ..timestamps import iso_time
 from .handle import Prepared
-from .match import created_at, is_ours
+from .match import is_ours
 from .text import post_text
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ def recent_posts(client: XClient, job: PublishJob, since: float) -> Iterator[dic
         for tweet in body.get("data") or []:
             if not isinstance(tweet, dict):
                 continue
-            at = created_at(tweet)
+            at = iso_time(tweet.get("created_at"))
             if at is not None and at < since:
                 return  # newest first: the rest is older still
             yield tweet

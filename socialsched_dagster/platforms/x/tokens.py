@@ -13,13 +13,17 @@ else (a network blip, a 5xx, a 429) may pass.
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 
 from ..config import PlatformConfig
-from ..http import excerpt, json_or_none, redact
-from ..token_refresh import RefreshedToken, TokenRefreshError
+from ..http import json_or_none, redact
+from ..token_refresh import (
+    RefreshedToken,
+    TokenRefreshError,
+    send_refresh,
+    token_from,
+    unexpected_answer,
+)
 from .api import base_url
 from .settings import XSettings
 
@@ -46,14 +50,11 @@ def refresh_x(
         if settings.client_secret:  # a confidential client authenticates with HTTP Basic
             auth = httpx.BasicAuth(settings.client_id, settings.client_secret)
     secrets = (refresh_token, settings.client_secret or "")
-    try:
-        response = http.post(f"{base_url(config)}/2/oauth2/token", data=form, auth=auth)
-    except httpx.TransportError as exc:
-        detail = redact(str(exc), secrets)
-        raise TokenRefreshError(False, f"{WHAT}: {type(exc).__name__} {detail}".strip()) from exc
+    url = f"{base_url(config)}/2/oauth2/token"
+    response = send_refresh(http, WHAT, secrets, "POST", url, data=form, auth=auth)
     body = json_or_none(response)
     if response.is_success and isinstance(body, dict) and body.get("access_token"):
-        return _token(body)
+        return token_from(body)
     error = body.get("error") if isinstance(body, dict) else None
     if isinstance(error, str) and response.status_code < 500 and response.status_code != 429:
         description = str(body.get("error_description") or error)
@@ -62,19 +63,6 @@ def refresh_x(
             raise TokenRefreshError(True, f"{message}; connect the X account again", error)
         # Our app's credentials or request: not the user's to fix, nor permanent.
         raise TokenRefreshError(False, message, "config")
-    kind = "malformed response" if response.is_success else "unexpected answer"
     raise TokenRefreshError(
-        False,
-        f"{WHAT}: {kind}, HTTP {response.status_code}: {excerpt(response.text, secrets)!r}",
-        str(response.status_code),
-    )
-
-
-def _token(body: dict[str, Any]) -> RefreshedToken:
-    expires = body.get("expires_in")
-    rotated = body.get("refresh_token")
-    return RefreshedToken(
-        access_token=str(body["access_token"]),
-        expires_in=int(expires) if isinstance(expires, (int, float)) else None,
-        refresh_token=str(rotated) if rotated else None,
+        False, unexpected_answer(WHAT, response, secrets), str(response.status_code)
     )

@@ -16,8 +16,7 @@ from ...domain.content import Media, MediaKind
 from ...domain.errors import ErrorKind, PublishError
 from ..base import PublishJob
 from ..config import PlatformConfig
-from ..mastodon.media_source import MediaFile, open_media
-from ..media_fetcher import media_fetcher
+from ..media_download import MediaFile, open_media
 from .api import XApi
 from .handle import Prepared, UploadedMedia
 from .settings import XSettings
@@ -155,12 +154,8 @@ def _processing_failed(data: dict[str, Any]) -> PublishError:
 
 
 def _open(config: PlatformConfig, media: Media) -> MediaFile:
-    try:
-        return open_media(config, media_fetcher(config), media, _largest(media))
-    except PublishError as exc:
-        if exc.code != "media_too_large":
-            raise
-        raise _too_large(media.kind.value, _largest(media)) from None
+    limit = _largest(media)
+    return open_media(config, media, limit, lambda _shown: _too_large(media.kind.value, limit))
 
 
 def _too_large(what: str, limit: int) -> PublishError:

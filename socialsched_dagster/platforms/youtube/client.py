@@ -52,7 +52,7 @@ class YouTubeClient(HttpOwner):
     def __init__(
         self, config: PlatformConfig, guard: CallGuard, http: httpx.Client | None = None
     ) -> None:
-        self.config, self.guard = config, guard
+        self.guard = guard
         super().__init__(config, http)
         self.uploads = ChannelUploads(config, guard, self.http)
 

@@ -14,9 +14,7 @@ fragment, which HTTP never sends: the handle alone then bounds the search, with 
 
 from __future__ import annotations
 
-import email.utils
 import time
-from datetime import datetime
 from typing import Any
 
 import httpx
@@ -27,6 +25,7 @@ from ..base import CallGuard, PublishJob
 from ..config import PlatformConfig
 from ..google_errors import google_error
 from ..http import TARGET_HEADER, Call, json_object, send, target_tag
+from ..timestamps import iso_time, server_now
 
 OPENED = "#opened="
 MAX_HANDLE = 255  # post_targets.container_id
@@ -39,7 +38,7 @@ UNDATED_LOOKBACK_S = 8 * 86400.0
 
 def session_handle(location: str, response: httpx.Response) -> str:
     """What the target stores: the session URL, and when the platform opened it."""
-    opened = _http_date(response.headers.get("date")) or time.time()
+    opened = server_now(response.headers)
     handle = f"{location}{OPENED}{int(opened)}"
     return handle if len(handle) <= MAX_HANDLE and "#" not in location else location
 
@@ -79,7 +78,7 @@ class ChannelUploads:
                 return None
             for item in _items(body):
                 snippet = item.get("snippet") if isinstance(item.get("snippet"), dict) else {}
-                added = _rfc3339(snippet.get("publishedAt"))
+                added = iso_time(snippet.get("publishedAt"))
                 if added is not None and added < since:
                     return match  # newest first: everything further is older still
                 video = (snippet.get("resourceId") or {}).get("videoId")
@@ -138,22 +137,3 @@ def _ours(snippet: dict[str, Any], job: PublishJob) -> bool:
         and title.strip() == c.title.strip()
         and str(description or "").strip() == c.description.strip()
     )
-
-
-def _rfc3339(text: Any) -> float | None:
-    """`2024-05-01T12:00:00.000Z` -> epoch seconds (None when unreadable)."""
-    if not isinstance(text, str):
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
-
-
-def _http_date(text: str | None) -> float | None:
-    if not text:
-        return None
-    try:
-        return email.utils.parsedate_to_datetime(text).timestamp()
-    except (TypeError, ValueError):
-        return None

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from socialsched_dagster.platforms.bluesky.images import synthetic_png
 from socialsched_dagster.platforms.bluesky.tid import new_tid
+from socialsched_dagster.platforms.stand_in_media import stand_in_png
 from socialsched_dagster.sandbox.process import SandboxProcess
 
 from .helpers import DID, login, xrpc
@@ -68,7 +68,7 @@ def test_writes_cost_three_points_of_5000_an_hour(sb):
 
 def test_records_name_blobs_the_repo_holds(sb):
     token = login(sb)["accessJwt"]
-    data = synthetic_png("https://cdn.example.com/x.png")
+    data = stand_in_png("https://cdn.example.com/x.png")
     upload = xrpc(
         sb, "com.atproto.repo.uploadBlob", token=token, content=data,
         headers={"Content-Type": "image/jpeg"},  # the PDS sniffs the bytes, not the header
@@ -140,7 +140,7 @@ def test_a_restarted_sandbox_keeps_sessions_blobs_and_records(journaled):
     sb = journaled
     session = login(sb)
     token = session["accessJwt"]
-    data = synthetic_png("https://cdn.example.com/kept.png")
+    data = stand_in_png("https://cdn.example.com/kept.png")
     blob = xrpc(sb, "com.atproto.repo.uploadBlob", token=token, content=data,
                 headers={"Content-Type": "image/png"}).json()["blob"]  # fmt: skip
     rkey = new_tid()
