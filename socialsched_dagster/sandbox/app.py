@@ -10,7 +10,6 @@ from . import (
     insights_routes,
     meta_routes,
     token_routes,
-    youtube_routes,
 )
 from .settings import SandboxSettings
 from .state import SandboxState
@@ -30,12 +29,16 @@ def create_app(settings: SandboxSettings | None = None) -> Starlette:
         *control_routes.ROUTES,
         *alert_inbox.ROUTES,
         *token_routes.ROUTES,
+        # Engagement reads go before the routes they share paths with (and defer to): YouTube's
+        # `videos.list` with statistics before YouTube's own routes, the Graph reads before
+        # the Graph catch-all.
+        *insights_routes.YOUTUBE_ROUTES,
         # Platforms in their own folders serve their own paths (prefixes such as /threads,
-        # /xrpc, /api/v1): before the Graph routes, whose patterns would swallow them.
+        # /xrpc, /api/v1, /youtube/v3): before the Graph routes, whose patterns would swallow
+        # them.
         *_platform_routes(),
-        # Engagement reads go before the routes they share paths with (and defer to).
         *insights_routes.ROUTES,
-        *youtube_routes.ROUTES,
+        # Instagram and Facebook share the Graph catch-all; it dispatches to their handlers.
         *meta_routes.ROUTES,
     ]
     app = Starlette(routes=routes)

@@ -19,26 +19,10 @@ from typing import Any
 
 from .clock import Clock
 
+# Endpoints no one platform owns; each platform's own are in its spec (`sandbox_endpoints`).
 _CORE_ENDPOINTS = frozenset(
     {
-        "ig_create_container",
-        "ig_container_status",
-        "ig_publish",
-        "ig_publishing_limit",
-        "ig_media_list",
-        "fb_feed",
-        "fb_photos",
-        "fb_videos",
-        "fb_feed_list",  # GET /{page}/feed and /{page}/posts
-        "fb_publish",  # POST /{post-id} is_published=true, POST /{video-id} published=true
-        "fb_post_read",  # GET /{post-id}, /{video-id}, /{photo-id}
-        "fb_videos_list",
         "graph_node",  # GET /me, GET /{account-id}, unsupported Graph paths
-        "yt_session",
-        "yt_upload",
-        "yt_videos_list",
-        "yt_channels",
-        "yt_playlist_items",
         "token_ig",
         "token_fb",
         "token_google",

@@ -15,13 +15,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import errors, meta_routes, youtube_routes
+from ..platforms.youtube import sandbox as youtube
+from ..platforms.youtube.sandbox_videos import bearer_account, quota_exceeded, video_resource
+from . import errors, meta_routes
 from .engagement import entry_counts
 from .graph import finish, open_call
 from .insights_graph import fb_engagement, ig_insights, wants_engagement
 from .pipeline import GOOGLE_API, META, guarded
 from .state import SandboxState
-from .youtube_videos import bearer_account, quota_exceeded, video_resource
 
 # Instagram reads accept Instagram Login and Facebook Login tokens alike; Pages take Facebook's.
 IG, FB = meta_routes.IG, meta_routes.FB
@@ -59,7 +60,7 @@ async def graph_node_route(request: Request) -> Response:
 async def videos_route(request: Request) -> Response:
     parts = [p.strip() for p in request.query_params.get("part", "").split(",") if p.strip()]
     if "statistics" not in parts:
-        return await youtube_routes.videos_route(request)
+        return await youtube.videos_route(request)
     # Same endpoint name as plain videos.list: it IS videos.list, and faults name it so.
     return await guarded(request, "yt_videos_list", GOOGLE_API, _videos_with_statistics)
 
@@ -99,8 +100,11 @@ async def _videos_with_statistics(request: Request) -> Response:
     return errors.json_response(body)
 
 
+# Mounted ahead of YouTube's own routes (platforms/youtube/sandbox.py), whose plain
+# `videos.list` it defers to.
+YOUTUBE_ROUTES = [Route("/youtube/v3/videos", videos_route, methods=["GET"])]
+
 ROUTES = [
-    Route("/youtube/v3/videos", videos_route, methods=["GET"]),
     Route("/{version}/{node}/insights", ig_insights_route, methods=["GET"]),
     # GET only: a POST to a node falls through to the Graph catch-all as before.
     Route("/{version}/{node}", graph_node_route, methods=["GET"]),

@@ -15,7 +15,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import errors, facebook, fb_reads, instagram
+from ..platforms.facebook import sandbox as facebook
+from ..platforms.facebook import sandbox_reads as fb_reads
+from ..platforms.instagram import sandbox as instagram
+from . import errors
 from .graph import GraphCall, finish, open_call
 from .pipeline import META, guarded
 from .token_routes import fb_exchange, ig_refresh

@@ -11,9 +11,9 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..platforms.facebook.sandbox_objects import FbObject
 from .clock import Clock
 from .faults import Faults
-from .fb_objects import FbObject
 from .journal import Journal
 from .ledger import Ledger
 from .settings import SandboxSettings

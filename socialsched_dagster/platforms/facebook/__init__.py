@@ -51,6 +51,18 @@ SPEC = PlatformSpec(
         ),
         token_lifetime_s=None,  # page tokens do not expire
     ),
+    # Served by the sandbox's shared Graph catch-all (sandbox/meta_routes.py), which dispatches
+    # to the handlers in sandbox.py and sandbox_reads.py; its unpublished objects are the
+    # SandboxState's own (journal events "fb_object").
+    sandbox_endpoints=(
+        "fb_feed",
+        "fb_photos",
+        "fb_videos",
+        "fb_feed_list",  # GET /{page}/feed and /{page}/posts
+        "fb_publish",  # POST /{post-id} is_published=true, POST /{video-id} published=true
+        "fb_post_read",  # GET /{post-id}, /{video-id}, /{photo-id}
+        "fb_videos_list",
+    ),
 )
 
 __all__ = ["SPEC", "FacebookClient"]

@@ -52,6 +52,15 @@ SPEC = PlatformSpec(
         ),
         token_lifetime_s=50 * 86400,
     ),
+    # Served by the sandbox's shared Graph catch-all (sandbox/meta_routes.py), which dispatches
+    # to the handlers in sandbox.py; its containers are the SandboxState's own.
+    sandbox_endpoints=(
+        "ig_create_container",
+        "ig_container_status",
+        "ig_publish",
+        "ig_publishing_limit",
+        "ig_media_list",
+    ),
 )
 
 __all__ = ["SPEC", "InstagramClient"]

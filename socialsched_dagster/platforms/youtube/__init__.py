@@ -35,6 +35,12 @@ def _refresh(config, http, _access_token, refresh_token):
     return refresh_google(config, http, refresh_token)
 
 
+def _sandbox_routes():
+    from .sandbox import ROUTES
+
+    return ROUTES
+
+
 SPEC = PlatformSpec(
     platform=Platform.YOUTUBE,
     title="YouTube",
@@ -56,6 +62,15 @@ SPEC = PlatformSpec(
         # Minted to expire in 11 minutes: within a minute it enters the 10-minute refresh
         # horizon, and the demo shows the sensor renewing it.
         token_lifetime_s=660,
+    ),
+    # Upload sessions and videos are the SandboxState's own (journal events "session").
+    sandbox_routes=_sandbox_routes,
+    sandbox_endpoints=(
+        "yt_session",
+        "yt_upload",
+        "yt_videos_list",
+        "yt_channels",
+        "yt_playlist_items",
     ),
 )
 

@@ -5,7 +5,7 @@ The session URL is what makes exactly-once possible: a completed session answers
 it created, so asking it before sending anything means a retry never uploads a second video.
 A session that is gone (404 once expired, about a week after it was opened; 410 when it died)
 can no longer say whether its upload completed, so the channel's uploads are searched before it
-is replaced (youtube_uploads.py): found, it is published; not found, a new session is opened.
+is replaced (uploads.py): found, it is published; not found, a new session is opened.
 """
 
 from __future__ import annotations

@@ -10,9 +10,12 @@ from typing import Any
 
 from starlette.responses import Response
 
-from . import errors
-from .fb_objects import FbObject
-from .fb_render import (
+from ...sandbox import errors
+from ...sandbox.graph import GraphCall
+from ...sandbox.paging import page
+from ...sandbox.state import SandboxState
+from .sandbox_objects import FbObject
+from .sandbox_render import (
     PHOTO_FIELDS,
     POST_FIELDS,
     VIDEO_FIELDS,
@@ -23,9 +26,6 @@ from .fb_render import (
     render_video,
     requested,
 )
-from .graph import GraphCall
-from .paging import page
-from .state import SandboxState
 
 
 def read(call: GraphCall, node: str) -> Response:

@@ -1,5 +1,5 @@
 """Facebook Pages writes: posts, photos and videos, published at once or created unpublished
-and made public later (the reads are in fb_reads.py).
+and made public later (the reads are in sandbox_reads.py).
 
 As the Pages API documents it: `POST /{page}/feed` (and `/photos`, `/videos`) publishes unless
 `published=false`; an unpublished post is invisible (not in the feed, not in the ledger) until
@@ -17,12 +17,12 @@ from typing import Any
 
 from starlette.responses import Response
 
-from . import errors
-from .fb_objects import FbObject
-from .fb_reads import lookup
-from .graph import GraphCall
-from .ig_rules import fetchable
-from .state import numeric_id
+from ...sandbox import errors
+from ...sandbox.graph import GraphCall
+from ...sandbox.state import numeric_id
+from ..instagram.sandbox_rules import fetchable
+from .sandbox_objects import FbObject
+from .sandbox_reads import lookup
 
 SUCCESS = {"success": True}
 

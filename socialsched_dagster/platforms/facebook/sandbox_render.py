@@ -20,9 +20,9 @@ from urllib.parse import quote
 
 from starlette.responses import Response
 
-from . import errors
-from .clock import graph_time
-from .insights_graph import field_name, split_fields
+from ...sandbox import errors
+from ...sandbox.clock import graph_time
+from ...sandbox.insights_graph import field_name, split_fields
 
 DEPRECATED_POST_FIELDS = ("caption", "description", "link", "name", "object_id", "source", "type")
 POST_FIELDS = frozenset(

@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 
 from starlette.responses import Response
 
-from . import errors
-from .state import Container, SandboxState
+from ...sandbox import errors
+from ...sandbox.state import Container, SandboxState
 
 HASHTAG = re.compile(r"(?<![\w&])#\w+")
 MENTION = re.compile(r"(?<![\w])@[\w.]+")

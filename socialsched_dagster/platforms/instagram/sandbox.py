@@ -6,12 +6,12 @@ from typing import Any
 
 from starlette.responses import Response
 
-from . import errors
-from .clock import graph_time
-from .graph import GraphCall
-from .ig_rules import STATUS_TEXT, caption_error, fetchable, status_code
-from .paging import page
-from .state import Container, numeric_id
+from ...sandbox import errors
+from ...sandbox.clock import graph_time
+from ...sandbox.graph import GraphCall
+from ...sandbox.paging import page
+from ...sandbox.state import Container, numeric_id
+from .sandbox_rules import STATUS_TEXT, caption_error, fetchable, status_code
 
 
 def create_container(call: GraphCall) -> Response:

@@ -14,10 +14,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import errors
-from .clock import rfc3339
-from .state import SandboxState
-from .youtube_videos import bearer_account, quota_exceeded
+from ...sandbox import errors
+from ...sandbox.clock import rfc3339
+from ...sandbox.state import SandboxState
+from .sandbox_videos import bearer_account, quota_exceeded
 
 MAX_RESULTS = 50
 

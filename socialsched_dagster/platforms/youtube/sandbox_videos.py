@@ -8,9 +8,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import errors
-from .clock import rfc3339
-from .state import SandboxState, UploadSession
+from ...sandbox import errors
+from ...sandbox.clock import rfc3339
+from ...sandbox.state import SandboxState, UploadSession
 
 
 def bearer_account(request: Request) -> str | None:

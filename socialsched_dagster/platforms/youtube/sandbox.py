@@ -16,12 +16,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import errors
-from .graph import TARGET_HEADER
-from .pipeline import GOOGLE_API, guarded
-from .state import SandboxState, UploadSession
-from .youtube_uploads import channels_list, playlist_items
-from .youtube_videos import bearer_account, quota_exceeded, video_resource, videos_list
+from ...sandbox import errors
+from ...sandbox.graph import TARGET_HEADER
+from ...sandbox.pipeline import GOOGLE_API, guarded
+from ...sandbox.state import SandboxState, UploadSession
+from .sandbox_uploads import channels_list, playlist_items
+from .sandbox_videos import bearer_account, quota_exceeded, video_resource, videos_list
 
 UPLOAD_PATH = "/upload/youtube/v3/videos"
 CHUNK_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
