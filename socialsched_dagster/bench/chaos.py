@@ -18,6 +18,7 @@ from contextlib import ExitStack
 from dataclasses import asdict
 from pathlib import Path
 
+from ..domain.platforms import Platform
 from .chaos_faults import INJECT, Rig
 from .chaos_plan import ChaosPlan
 from .chaos_probe import Probe, wait
@@ -102,8 +103,9 @@ def run_chaos(plan: ChaosPlan, log: Callable[[str], None] = print, log_dir: Path
             log(f"  {clock()}  {probe.statuses()}; ledger {probe.refresh()}")
 
         log(
-            f"chaos: {plan.posts} targets over {3 * plan.accounts_per_platform} accounts, due "
-            f"from +{plan.start_in_s:.0f} s over {span:.0f} s ({plan.posts / span:.1f}/s); "
+            f"chaos: {plan.posts} targets over {len(Platform) * plan.accounts_per_platform} "
+            f"accounts, due from +{plan.start_in_s:.0f} s over {span:.0f} s "
+            f"({plan.posts / span:.1f}/s); "
             f"Dagster storage: {plan.dagster_storage}; recovery limit "
             f"{plan.recovery_limit_s:.0f} s (lease + 30 s)"
         )

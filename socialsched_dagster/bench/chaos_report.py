@@ -69,7 +69,10 @@ def _describe(t: TargetRow, sent: int) -> dict:
 
 def tally(ledger: list[dict], targets: list[TargetRow]) -> dict:
     """Published once / duplicates / lost / stuck / failed / missed, with the targets named."""
-    sent = Counter(int(e["target"]) for e in ledger if e.get("target"))
+    # A thread's later segments are tagged <target>.<n>: counted apart, each once at most.
+    tags = Counter(str(e["target"]) for e in ledger if e.get("target"))
+    sent = Counter({int(tag): n for tag, n in tags.items() if "." not in tag})
+    segment_duplicates = {tag: n for tag, n in tags.items() if "." in tag and n > 1}
     by_id = {t.id: t for t in targets}
     statuses = Counter(t.status for t in targets)
     duplicates = {tid: n for tid, n in sorted(sent.items()) if n > 1}
@@ -82,8 +85,8 @@ def tally(ledger: list[dict], targets: list[TargetRow]) -> dict:
         "targets": len(targets),
         "ledger_entries": len(ledger),
         "published_once": sum(1 for t in targets if t.status == "published" and sent[t.id] == 1),
-        "duplicates": len(duplicates),
-        "extra_posts": sum(n - 1 for n in duplicates.values()),
+        "duplicates": len(duplicates) + len(segment_duplicates),
+        "extra_posts": sum(n - 1 for n in [*duplicates.values(), *segment_duplicates.values()]),
         "lost": len(sent_not_published) + len(published_not_sent),
         "stuck": len(stuck),
         "failed": statuses.get("failed", 0),

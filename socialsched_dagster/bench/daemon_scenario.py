@@ -1,8 +1,9 @@
 """A publishing scenario driven through the real sensor, daemon and run workers.
 
-Seeds accounts (tokens minted by the sandbox) and posts due from `start_in_s` on, spread over
-`spread_s`; starts `dagster-daemon`; waits until every target is final; reads the outcome from
-the app database, the sandbox ledger (duplicates) and Dagster's run storage (runs launched).
+Seeds accounts on every platform of the registry (accounts.py: tokens minted by the sandbox) and
+each platform's sample posts due from `start_in_s` on, spread over `spread_s`; starts
+`dagster-daemon`; waits until every target is final; reads the outcome from the app database,
+the sandbox ledger (duplicates, ledger_counts.py) and Dagster's run storage (runs launched).
 """
 
 from __future__ import annotations
@@ -28,13 +29,11 @@ from ..publishing.summary import percentile
 from ..store.accounts import add_account
 from ..store.models import PostTarget, utcnow
 from ..store.posts import insert_posts
+from .accounts import bench_accounts
 from .environment import MEDIA_HOST, BenchEnvironment
+from .ledger_counts import LedgerCount, count_ledger
 
 FINAL = {"published", "failed", "missed", "cancelled", "held"}
-# The platforms the raw-HTTP ceiling (ceiling.py) speaks: the scenarios publish to these, so
-# "throughput as a fraction of the ceiling" stays like-for-like. A platform joins the
-# benchmarks when the ceiling learns its calls.
-BENCH_PLATFORMS = (Platform.INSTAGRAM, Platform.FACEBOOK, Platform.YOUTUBE)
 
 
 @dataclass(frozen=True)
@@ -53,24 +52,22 @@ def _content(platform: Platform, n: int) -> PostContent:
 
 
 def seed(env: BenchEnvironment, scenario: Scenario, interleave: bool = False) -> None:
-    platforms = list(BENCH_PLATFORMS)
+    """`accounts_per_platform` accounts on every platform, and the posts round-robin over them:
+    post n goes to account n mod (all accounts), so every platform gets its share."""
+    minted = bench_accounts(env.sandbox, scenario.accounts_per_platform)
 
     def work(session):
         accounts = []
-        for platform in platforms:
-            for i in range(scenario.accounts_per_platform):
-                external_id = f"{platform.value[:2]}{i:06d}"
-                issued = env.sandbox.control.mint_token(platform.value, external_id)
-                account = add_account(
-                    session, env.cipher, platform=platform, external_id=external_id,
-                    handle=f"bench_{platform.value}_{i}", access_token=issued["access_token"],
-                    refresh_token=issued.get("refresh_token"),
-                    server_url=env.sandbox.base_url if spec(platform).needs_server else None,
-                )  # fmt: skip
-                accounts.append((platform, account.id))
+        for a in minted:
+            account = add_account(
+                session, env.cipher, platform=a.platform, external_id=a.external_id,
+                handle=a.handle, access_token=a.access_token, refresh_token=a.refresh_token,
+                expires_at=a.expires_at, server_url=a.server_url,
+            )  # fmt: skip
+            accounts.append((a.platform, account.id))
         if interleave:  # consecutive posts on alternating platforms, not in blocks per platform
-            n = scenario.accounts_per_platform
-            accounts = [accounts[p * n + i] for i in range(n) for p in range(len(platforms))]
+            n, platforms = scenario.accounts_per_platform, len(Platform)
+            accounts = [accounts[p * n + i] for i in range(n) for p in range(platforms)]
         # From now, not from before the accounts: minting a thousand tokens takes a while.
         start = utcnow() + timedelta(seconds=scenario.start_in_s)
         step = scenario.spread_s / max(1, scenario.posts - 1)
@@ -196,9 +193,8 @@ def measure(env: BenchEnvironment, scenario: Scenario, daemon: DaemonUsage) -> d
 
     with env.db.session() as s:
         targets = s.scalars(select(PostTarget)).all()
-    ledger = env.sandbox.control.ledger()
+    ledger = count_ledger(env.sandbox.control.ledger())
     stats = env.sandbox.control.stats()
-    sent = [int(e["target"]) for e in ledger if e.get("target")]
     published = [t for t in targets if t.status == "published"]
     lateness = [(t.published_at - t.due_at).total_seconds() for t in published]
     os.environ["DAGSTER_HOME"] = env.env["DAGSTER_HOME"]
@@ -218,11 +214,11 @@ def measure(env: BenchEnvironment, scenario: Scenario, daemon: DaemonUsage) -> d
     return {
         "scenario": scenario.name,
         "targets": len(targets),
-        "accounts": 3 * scenario.accounts_per_platform,
+        "accounts": len(Platform) * scenario.accounts_per_platform,
         "published": len(published),
         "statuses": statuses,
-        "duplicates": len(sent) - len(set(sent)),
-        "lost": len([t for t in targets if t.status != "published" and t.id not in set(sent)]),
+        "duplicates": ledger.duplicate_total,
+        "lost": len([t for t in targets if t.status != "published" and t.id not in ledger.sent]),
         "rate_limit_violations": stats.get("rate_limit_violations", 0),
         "lateness_p50_s": percentile(lateness, 50),
         "lateness_p95_s": percentile(lateness, 95),
@@ -234,4 +230,16 @@ def measure(env: BenchEnvironment, scenario: Scenario, daemon: DaemonUsage) -> d
         "run_cpu_s_per_1000": round(sum(u["cpu_s"] for u in run_usage) * per_1000, 2),
         "peak_run_rss_mb": max((u["rss_mb"] for u in run_usage), default=None),
         "wall_s": round(daemon.wall_s, 1),
+        "by_platform": _by_platform(targets, ledger),
     }
+
+
+def _by_platform(targets: list[PostTarget], ledger: LedgerCount) -> dict[str, dict[str, int]]:
+    """Targets and published per platform (app database), posts and duplicates (ledger)."""
+    out = {p.value: {"targets": 0, "published": 0, "posts": 0, "duplicates": 0} for p in Platform}
+    for t in targets:
+        out[t.platform]["targets"] += 1
+        out[t.platform]["published"] += t.status == "published"
+    for platform, counts in ledger.by_platform().items():
+        out[platform].update(counts)
+    return out

@@ -16,16 +16,16 @@ from datetime import timedelta
 
 from sqlalchemy import event, text
 
+from ..domain.platforms import Platform
 from ..publishing.summary import percentile
 from ..store import migrate
 from ..store.database import Database
 from ..store.due import due_windows, mark_missed
 from ..store.engine import is_sqlite
 from ..store.models import utcnow
-from .daemon_scenario import BENCH_PLATFORMS
 
 ACCOUNTS_PER_PLATFORM = 1_000
-# Posts due within a minute of the seed, each on all three platforms: the sensor's work.
+# Posts due within a minute of the seed, each on every platform: the sensor's work.
 DUE_NOW_POSTS = 100
 # No other post falls this close to now, so the due set is fixed while the scenario runs
 # (history ends a minute ago, the future starts in ten) and every tick does the same work.
@@ -46,7 +46,7 @@ FROM unnest(CAST(:platforms AS varchar[])) WITH ORDINALITY AS pl (name, ord),
 
 # Post k: the first DUE_NOW_POSTS are due within +-30 s of now; of the rest, half lie in the
 # past month and half in the next. Every post goes to one account (of the same owner) on each
-# platform, so it carries a video, a caption and a title.
+# platform, so it carries a video, a caption and a title (the sensor reads none of them).
 _POSTS = """
 INSERT INTO posts (id, owner, text, title, description, link, media, scheduled_at, timezone,
                    external_ref, content_hash, created_at, updated_at)
@@ -67,14 +67,15 @@ FROM (
 ) AS s
 """
 
-# Target i: post i / 3 on platform i % 3. History is 90 % published, 5 % failed, 3 % missed,
-# 2 % cancelled; the future 98 % scheduled, 2 % cancelled; the due-now batch all scheduled.
+# Target i: post i / p on platform i % p, of the p platforms. History is 90 % published, 5 %
+# failed, 3 % missed, 2 % cancelled; the future 98 % scheduled, 2 % cancelled; the due-now
+# batch all scheduled.
 _TARGETS = """
 INSERT INTO post_targets (id, post_id, account_id, platform, due_at, status, attempts,
                           external_post_id, error_kind, error_code, error_message,
                           published_at, created_at, updated_at)
-SELECT i + 1, post_id, (i % 3) * :a + (i / 3) % :a + 1,
-       (CAST(:platforms AS varchar[]))[i % 3 + 1], due_at, status,
+SELECT i + 1, post_id, (i % :p) * :a + (i / :p) % :a + 1,
+       (CAST(:platforms AS varchar[]))[i % :p + 1], due_at, status,
        CASE status WHEN 'published' THEN 1 WHEN 'failed' THEN 3 ELSE 0 END,
        CASE WHEN status = 'published' THEN 'ext-' || i END,
        CASE WHEN status = 'failed' THEN 'validation' END,
@@ -96,7 +97,7 @@ FROM (
         ELSE 'cancelled'
     END AS status
     FROM (SELECT i, random() AS r FROM generate_series(0, :n - 1) AS i OFFSET 0) AS g
-    JOIN posts AS p ON p.id = g.i / 3 + 1
+    JOIN posts AS p ON p.id = g.i / :p + 1
     OFFSET 0  -- a fence: `status` computed once, not re-evaluated per column
 ) AS t
 """
@@ -104,12 +105,13 @@ FROM (
 
 def seed(db: Database, targets: int) -> dict[str, int]:
     """Accounts, posts and exactly `targets` targets, in three statements; returns the counts."""
-    posts = math.ceil(targets / 3)
+    platforms = [p.value for p in Platform]
+    posts = math.ceil(targets / len(platforms))
     due_now = min(DUE_NOW_POSTS, posts)
     params = {
         "a": ACCOUNTS_PER_PLATFORM,
-        # The benchmarks' platforms, so the figures compare with the earlier ones.
-        "platforms": [p.value for p in BENCH_PLATFORMS],
+        "platforms": platforms,
+        "p": len(platforms),
         # Naive UTC, as the UTCDateTime columns store it; the server's now() is not used
         # because the server's time zone is not ours to assume.
         "now": utcnow().replace(tzinfo=None),
@@ -137,7 +139,7 @@ def seed(db: Database, targets: int) -> dict[str, int]:
             )
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("ANALYZE accounts, posts, post_targets"))
-    return {"accounts": 3 * ACCOUNTS_PER_PLATFORM, "posts": posts, "targets": targets}
+    return {"accounts": len(platforms) * ACCOUNTS_PER_PLATFORM, "posts": posts, "targets": targets}
 
 
 def _ms(seconds: float) -> float:

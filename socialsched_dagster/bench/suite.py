@@ -13,20 +13,42 @@ import json
 from contextlib import ExitStack
 from dataclasses import dataclass
 
+from ..domain.platforms import Platform
+from ..platforms.registry import specs
+from .accounts import accounts_per_platform
 from .daemon_scenario import Scenario, measure, run_daemon_until_done, seed
 from .environment import open_environment
 
 # An audited YouTube project: the default 10,000 units a day (6 uploads) would cap any run.
 SANDBOX_SETTINGS = {"yt_quota_units_per_day": 10_000_000}
 LATENCY_MS = 50.0
-WORKERS_PER_RUN = 16  # x 3 platform runs = 48 calls in flight, the ceiling's concurrency
+# One run per platform window, each with this many workers: as many calls in flight at most as
+# the ceiling is given (CEILING_CONCURRENCY).
+WORKERS_PER_RUN = 16
+CEILING_CONCURRENCY = WORKERS_PER_RUN * len(Platform)
 VIDEO_BYTES = 256 * 1024
 
+BURST_POSTS, STEADY_POSTS = 10_000, 3_000
 SCENARIOS = {
-    # 10,000 targets over 1,002 accounts (334 per platform), all due at the same instant.
-    "burst": Scenario("burst", 10_000, 334, start_in_s=60, spread_s=0, timeout_s=900),
+    # 10,000 targets, every platform alike, all due at the same instant; each scenario on
+    # enough accounts that none gets more than accounts.POSTS_PER_ACCOUNT of its posts.
+    "burst": Scenario(
+        "burst",
+        BURST_POSTS,
+        accounts_per_platform(BURST_POSTS),
+        start_in_s=60,
+        spread_s=0,
+        timeout_s=900,
+    ),
     # 10 targets a second, evenly, for 5 minutes.
-    "steady": Scenario("steady", 3_000, 100, start_in_s=60, spread_s=300, timeout_s=900),
+    "steady": Scenario(
+        "steady",
+        STEADY_POSTS,
+        accounts_per_platform(STEADY_POSTS),
+        start_in_s=60,
+        spread_s=300,
+        timeout_s=900,
+    ),
 }
 
 
@@ -48,21 +70,17 @@ def backend(name: str, postgres_url: str, redis_url: str) -> Backend:
 def rate_limits(scenario: Scenario) -> str:
     """Our own call budgets for this many accounts, as an operator would configure them.
 
-    The defaults are a safety net sized for a few dozen accounts. Graph's real app limit is
-    200 calls an hour per active account (the rule the sandbox enforces), and the audited
-    YouTube project meters units per day (10,000,000 here), not calls: so the app budgets scale
-    with the accounts, and the per-account budgets stay the documented ones.
+    The defaults (each platform's spec) are a safety net sized for a few dozen accounts. The
+    per-account budgets stay the documented ones; the app-wide one of each platform is raised
+    to cover every account's budget at once, as Graph's real app limit is (200 calls an hour
+    per active account), so that only the platforms' own limits pace a run.
     """
-    graph_app = 200 * scenario.accounts_per_platform
-    return json.dumps(
-        {
-            "platforms": {
-                "instagram": {"app_calls": graph_app},
-                "facebook": {"app_calls": graph_app},
-                "youtube": {"app_calls": 100_000, "window_s": 60},
-            }
-        }
-    )
+    budgets = {}
+    for each in specs():
+        budget = each.rate_budget()
+        app = max(budget.app_calls, budget.account_calls * scenario.accounts_per_platform)
+        budgets[each.platform.value] = {"app_calls": app}
+    return json.dumps({"platforms": budgets})
 
 
 def run_pipeline(scenario: Scenario, where: Backend, workers: int = WORKERS_PER_RUN) -> dict:
@@ -82,7 +100,7 @@ def run_pipeline(scenario: Scenario, where: Backend, workers: int = WORKERS_PER_
     return {"backend": where.name, "workers_per_run": workers, **result}
 
 
-def run_ceiling_like(scenario: Scenario, concurrency: int) -> dict:
+def run_ceiling_like(scenario: Scenario, concurrency: int = CEILING_CONCURRENCY) -> dict:
     from ..sandbox.process import SandboxProcess
     from .ceiling import run_ceiling
 

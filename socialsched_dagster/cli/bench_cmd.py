@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from ..domain.platforms import Platform
+
 
 @click.group("bench")
 def bench_group() -> None:
@@ -58,7 +60,8 @@ def run_cmd(scenarios, backends, postgres_url, redis_url, scale_targets, json_ou
     ceiling = None
     if "ceiling" in wanted:
         click.echo("ceiling: bare asyncio httpx loop, burst's targets and concurrency ...")
-        ceiling = suite.run_ceiling_like(suite.SCENARIOS["burst"], 3 * suite.WORKERS_PER_RUN)
+        # At the pipeline's own concurrency: every platform's run, each with its workers.
+        ceiling = suite.run_ceiling_like(suite.SCENARIOS["burst"])
         results.append(ceiling)
     for name in [n for n in suite.SCENARIOS if n in wanted]:
         for b in where:
@@ -117,7 +120,9 @@ def daemon_cmd(posts, accounts_per_platform, start_in_s, spread_s, latency_ms, d
             publish_env={"SOCIALSCHED_PLATFORM_SYNTHETIC_VIDEO_SIZE": str(256 * 1024)},
         )  # fmt: skip
         seed(env, scenario)
-        click.echo(f"seeded {posts} posts over {3 * accounts_per_platform} accounts; daemon up")
+        click.echo(
+            f"seeded {posts} posts over {len(Platform) * accounts_per_platform} accounts; daemon up"
+        )
         usage = run_daemon_until_done(env, scenario)
         result = measure(env, scenario, usage)
     for key, value in result.items():

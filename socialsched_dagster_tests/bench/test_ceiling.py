@@ -1,18 +1,25 @@
-"""The ceiling scenario against a real sandbox: every target published once, failures and
-throttles counted as such."""
+"""The ceiling scenario against a real sandbox: every platform's sample posts published once
+through its own calls, failures and throttles counted as such."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 
 import pytest
 
+from socialsched_dagster.bench.accounts import external_id
 from socialsched_dagster.bench.ceiling import SANDBOX_SETTINGS, run_ceiling
+from socialsched_dagster.bench.ceiling_calls import speaker
+from socialsched_dagster.domain.platforms import Platform
+from socialsched_dagster.platforms.registry import specs
 from socialsched_dagster.sandbox.process import SandboxProcess
 
-TARGETS = 30
-# Instagram and YouTube make three calls per target, Facebook one; 30 targets are 10 each.
-CALLS = 10 * 3 + 10 * 1 + 10 * 3
+ACCOUNTS = 2
+# Three rounds over every account: each platform gets 6 posts, enough for every variant of its
+# samples (Threads and X alternate text and image posts, LinkedIn has three kinds).
+TARGETS = 3 * ACCOUNTS * len(Platform)
+PER_PLATFORM = TARGETS // len(Platform)
 
 
 @pytest.fixture(scope="module")
@@ -27,22 +34,39 @@ def sandbox(_process: SandboxProcess) -> SandboxProcess:
     return _process
 
 
-def _run(sandbox: SandboxProcess) -> dict:
-    return run_ceiling(sandbox, targets=TARGETS, accounts_per_platform=2, concurrency=8)
+def _run(sandbox: SandboxProcess, **kw) -> dict:
+    return run_ceiling(
+        sandbox, **{"targets": TARGETS, "accounts_per_platform": ACCOUNTS, "concurrency": 8, **kw}
+    )
 
 
-def test_every_target_is_published_once(sandbox: SandboxProcess) -> None:
+def test_the_ceiling_speaks_every_platform_of_the_registry() -> None:
+    assert all(callable(speaker(p)) for p in Platform)
+
+
+def test_every_platform_s_targets_are_published_once(sandbox: SandboxProcess) -> None:
     result = _run(sandbox)
 
-    assert result["published"] == TARGETS and result["failed"] == 0, result
+    assert result["published"] == TARGETS and result["failed"] == 0, result["failures"]
     assert result["duplicates"] == 0
-    assert result["calls"] == CALLS
     assert result["rate_limited"] == 0 and result["rate_limit_violations"] == 0
     ledger = sandbox.control.ledger()
     assert sorted(int(e["target"]) for e in ledger) == list(range(1, TARGETS + 1))
-    # daemon_scenario.seed's round-robin: instagram 0, 1, facebook 0, 1, youtube 0, 1, ...
-    accounts = [f"{p}{i:06d}" for p in ("in", "fa", "yo") for i in range(2)]
-    assert all(e["account"] == accounts[(int(e["target"]) - 1) % 6] for e in ledger)
+    # daemon_scenario.seed's round-robin: every platform's accounts in registry order.
+    accounts = [(s.platform.value, external_id(s, i)) for s in specs() for i in range(ACCOUNTS)]
+    assert all(
+        (e["platform"], e["account"]) == accounts[(int(e["target"]) - 1) % len(accounts)]
+        for e in ledger
+    )
+    assert Counter(e["platform"] for e in ledger) == {p.value: PER_PLATFORM for p in Platform}
+    assert result["by_platform"] == {
+        p.value: {"posts": PER_PLATFORM, "duplicates": 0} for p in Platform
+    }
+    stats = sandbox.control.stats()
+    # The loop counts what it sent as the sandbox counts what it served.
+    assert result["calls"] == stats["requests_total"]
+    # One Bluesky login per account for the whole run, not one per post.
+    assert stats["requests"]["bluesky_create_session"] == ACCOUNTS
 
 
 def test_a_refused_call_counts_as_failed(sandbox: SandboxProcess) -> None:
@@ -50,8 +74,8 @@ def test_a_refused_call_counts_as_failed(sandbox: SandboxProcess) -> None:
 
     result = _run(sandbox)
 
-    assert result["failed"] == 10 and result["published"] == 20
-    assert result["failures"] == {"facebook feed: HTTP 500": 10}
+    assert result["failed"] == PER_PLATFORM and result["published"] == TARGETS - PER_PLATFORM
+    assert result["failures"] == {"facebook draft: HTTP 500": PER_PLATFORM}
     assert not [e for e in sandbox.control.ledger() if e["platform"] == "facebook"]
 
 
@@ -67,9 +91,12 @@ def test_a_throttle_with_retry_after_is_waited_out(sandbox: SandboxProcess) -> N
 
 
 def test_a_video_larger_than_a_chunk_goes_up_in_chunks(sandbox: SandboxProcess) -> None:
-    # One target per platform; the video is one byte over the 8 MiB chunk: two PUTs of bytes.
+    # One target per platform; the video is one byte over the 8 MiB chunk: the status PUT and
+    # two PUTs of bytes.
     result = run_ceiling(
-        sandbox, targets=3, accounts_per_platform=1, concurrency=3, video_size=8 * 1024 * 1024 + 1
-    )
+        sandbox, targets=len(Platform), accounts_per_platform=1, concurrency=4,
+        video_size=8 * 1024 * 1024 + 1,
+    )  # fmt: skip
 
-    assert result["published"] == 3 and result["calls"] == 3 + 1 + 4
+    assert result["published"] == len(Platform)
+    assert sandbox.control.stats()["requests"]["yt_upload"] == 3

@@ -1,12 +1,13 @@
 """The scale scenario on a small count: seeds exactly what it says, consistently, and the real
 sensor requests one run per platform window holding due targets."""
 
+import math
 from datetime import timedelta
 
 from sqlalchemy import create_engine, text
 
-from socialsched_dagster.bench.daemon_scenario import BENCH_PLATFORMS
 from socialsched_dagster.bench.scale import ACCOUNTS_PER_PLATFORM, DUE_NOW_POSTS, run_scale
+from socialsched_dagster.domain.platforms import Platform
 from socialsched_dagster.pipeline.resources.publishing import PublishingConfig
 from socialsched_dagster.store.due import hour_floor
 from socialsched_dagster.store.models import utcnow
@@ -46,12 +47,17 @@ def test_scale_seeds_exact_counts_and_the_sensor_requests_each_due_window(empty_
     finally:
         engine.dispose()
 
-    assert count == {"accounts": 3 * ACCOUNTS_PER_PLATFORM, "posts": 6_667, "post_targets": 20_000}
+    platforms = len(Platform)
+    assert count == {
+        "accounts": platforms * ACCOUNTS_PER_PLATFORM,
+        "posts": math.ceil(20_000 / platforms),
+        "post_targets": 20_000,
+    }
     assert (result["accounts"], result["posts"], result["targets"]) == tuple(count.values())
     assert inconsistent == 0
-    assert len(rows) == 3 * DUE_NOW_POSTS
+    assert len(rows) == platforms * DUE_NOW_POSTS
     windows = {(platform, hour_floor(due_at)) for platform, due_at in rows}
-    assert {platform for platform, _ in windows} == {p.value for p in BENCH_PLATFORMS}
+    assert {platform for platform, _ in windows} == {p.value for p in Platform}
     assert result["runs_requested"] == len(windows)
     assert result["index_scan"] is True
     assert "ix_post_targets_due" in result["plan"]

@@ -16,7 +16,6 @@ from ...domain.errors import ErrorKind, PublishError
 from .. import media_download
 from ..base import PublishJob
 from ..config import PlatformConfig
-from ..stand_in_media import stand_in_png
 from .record_handle import BlobRef
 from .xrpc import Xrpc
 
@@ -60,7 +59,3 @@ def _too_large(shown: str) -> PublishError:
         f"image {shown} is over {MAX_IMAGE_BYTES:,} bytes: Bluesky takes at most 2 MB per image, "
         "so make it smaller",
     )
-
-
-# The old import path of the stand-in generator (bench/ceiling_calls/bluesky.py still uses it).
-synthetic_png = stand_in_png
