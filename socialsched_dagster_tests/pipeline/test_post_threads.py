@@ -15,11 +15,13 @@ import httpx
 from socialsched_dagster.domain.content import PostContent
 from socialsched_dagster.domain.platforms import Platform
 from socialsched_dagster.domain.post_requests import PostRequest
+from socialsched_dagster.publishing.jobs import load_job
+from socialsched_dagster.publishing.segments import segment_job
 from socialsched_dagster.store.models import PostTarget, PublishAttempt, utcnow
 from socialsched_dagster.store.posts import insert_posts, retry_post
 from socialsched_dagster_tests.platforms.mastodon.test_pipeline import mastodon_account
 
-from .inprocess import window_run
+from .inprocess import claim_one, mark_maybe_sent, resources, window_run
 
 P = Platform.MASTODON
 
@@ -134,3 +136,30 @@ def test_a_thread_whose_run_is_killed_halfway_resumes_with_the_next_segment(worl
     with world.db.session() as s:
         attempts = s.query(PublishAttempt).filter_by(target_id=target_id).count()
     assert attempts == 1  # the dead run recorded nothing; the second run finished the thread
+
+
+def test_a_head_gone_before_its_id_was_known_never_leaves_the_rest_unattached(world, cipher):
+    """The head went out, its answer was lost, and the user deleted it before the next attempt:
+    Mastodon's Idempotency-Key then says "it went out" without naming it. The next posts must
+    not go out as standalone statuses; the thread waits, saying why."""
+    target_id = _thread(world, cipher, _segments(3, str(time.time())))
+    claim = claim_one(world, P, "lost-run")
+    platforms = resources()
+    with world.db.session() as s:
+        context = load_job(s, platforms.cipher(), claim, P)
+    client = platforms.client(P)
+    head = segment_job(context.job, [])
+    container = client.prepare(head)
+    status_id = client.publish(head, container)
+    mark_maybe_sent(world, target_id, container)  # the answer never came back
+    httpx.delete(
+        f"{world.sandbox.base_url}/api/v1/statuses/{status_id}",
+        headers={"Authorization": f"Bearer {head.access_token}"},
+    ).raise_for_status()
+
+    window_run(world, P, run_id="run-2", idle_exit_s=1).run()
+    target = _target(world, target_id)
+    assert len(world.ledger()) == 1  # the head only: nothing went out unattached
+    assert target.status == "scheduled" and target.maybe_sent_at is not None
+    assert target.segments_done == 0
+    assert target.error_message.startswith("segment 1 of 3: may have been sent")
