@@ -113,6 +113,14 @@ def db_url(request, tmp_path, pg_available, _pg_migrated_url) -> Iterator[str]:
     tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        # What migration 0006 creates and every database has: the default workspace.
+        conn.execute(
+            text(
+                "INSERT INTO workspaces (id, name, require_approval, created_at) "
+                "VALUES (1, 'default', false, now())"
+            )
+        )
+        conn.execute(text("SELECT setval(pg_get_serial_sequence('workspaces', 'id'), 1)"))
     engine.dispose()
 
 

@@ -21,6 +21,7 @@ from .context import (
     parse_when,
     transaction_seeing_rivals,
     user_errors,
+    workspace_id,
 )
 
 
@@ -101,6 +102,7 @@ def add(
         lambda s: add_account(
             s,
             key,
+            workspace_id=workspace_id(s),
             platform=Platform.parse(platform),
             external_id=external_id,
             handle=handle,
@@ -125,7 +127,7 @@ def list_(platform, as_json):
     from ..store.accounts import list_accounts
 
     with database().session() as s:
-        views = list_accounts(s, Platform.parse(platform) if platform else None)
+        views = list_accounts(s, Platform.parse(platform) if platform else None, workspace_id(s))
     if as_json:
         emit_json(
             [
@@ -177,7 +179,9 @@ def disable(account):
     from ..store.accounts import AccountRef, disable_account
 
     ref = AccountRef.parse(account)
-    held = database().transaction(lambda s: disable_account(s, ref), name="accounts disable")
+    held = database().transaction(
+        lambda s: disable_account(s, ref, workspace_id(s)), name="accounts disable"
+    )
     click.echo(f"disabled {ref}; {held} scheduled target(s) held")
 
 
@@ -195,7 +199,11 @@ def enable(account, stale_after_s):
     now = db.now()
     released, missed = db.transaction(
         lambda s: enable_account(
-            s, ref, now=now, stale_before=now - timedelta(seconds=stale_after_s)
+            s,
+            ref,
+            now=now,
+            stale_before=now - timedelta(seconds=stale_after_s),
+            workspace_id=workspace_id(s),
         ),
         name="accounts enable",
     )
@@ -232,7 +240,8 @@ def reconnect(account, expires_in, expires_at, token_env, refresh_token_env, sta
 
     def work(s):
         return reconnect_account(
-            s, key, get_account(s, ref), access_token=access, refresh_token=refresh,
+            s, key, get_account(s, ref, workspace_id(s)), access_token=access,
+            refresh_token=refresh,
             expires_at=expiry, now=now, stale_before=now - timedelta(seconds=stale_after_s),
         )  # fmt: skip
 

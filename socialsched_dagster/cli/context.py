@@ -63,6 +63,24 @@ def _missing_sqlite_file(url: str) -> bool:
     return not Path(parsed.database).exists()
 
 
+def workspace_name() -> str:
+    """`socialsched --workspace NAME ...`, else SOCIALSCHED_WORKSPACE, else `default`."""
+    ctx = click.get_current_context(silent=True)
+    chosen = ctx.find_root().params.get("workspace") if ctx else None
+    return (chosen or settings().workspace).strip().lower()
+
+
+def workspace_id(session) -> int:
+    """The id of the workspace the command works on; a name that is none is an error, never
+    a silent fallback to another workspace."""
+    from ..teams.workspaces import WorkspaceError, get_workspace
+
+    try:
+        return get_workspace(session, workspace_name()).id
+    except WorkspaceError as exc:
+        raise CliError(str(exc)) from None
+
+
 def cipher():
     from ..security.token_cipher import TokenCipher
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .context import database, settings, transaction_seeing_rivals, user_errors
+from .context import database, settings, transaction_seeing_rivals, user_errors, workspace_id
 
 
 @click.command("import")
@@ -34,17 +34,18 @@ def import_cmd(file: Path, dry_run: bool, progress: bool | None):
         checking = bar.add_task("validating", total=len(rows))
 
         def work(s):
+            ws = workspace_id(s)
             plan = plan_import(
                 rows,
-                known_accounts=known_accounts(s),
-                already_imported=lambda refs: existing_refs(s, refs),
+                known_accounts=known_accounts(s, ws),
+                already_imported=lambda refs: existing_refs(s, refs, ws),
                 now=utcnow(),
                 check_urls=lambda content: url_problems(content, policy, resolver),
                 progress=lambda n: bar.advance(checking, n),
             )
             if not dry_run:
                 bar.add_task("writing", total=None)
-                insert_posts(s, plan.new)
+                insert_posts(s, plan.new, workspace_id=ws, created_by="cli")
             return plan
 
         # One transaction: validation reads and the insert see the same database, and a

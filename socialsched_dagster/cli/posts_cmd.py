@@ -16,6 +16,7 @@ from .context import (
     settings,
     transaction_seeing_rivals,
     user_errors,
+    workspace_id,
 )
 from .import_cmd import import_cmd
 
@@ -87,10 +88,11 @@ def schedule(
     }
 
     def work(s):
+        ws = workspace_id(s)
         try:
             request = parse_post(
                 fields,
-                known_accounts=known_accounts(s),
+                known_accounts=known_accounts(s, ws),
                 now=utcnow(),
                 check_urls=lambda content: url_problems(content, policy),
             )
@@ -98,9 +100,9 @@ def schedule(
             raise CliError(
                 "post not scheduled:\n" + "\n".join(f"  {e.field}: {e.reason}" for e in exc.errors)
             ) from None
-        stored = existing_refs(s, [request.external_ref]).get(request.external_ref)
+        stored = existing_refs(s, [request.external_ref], ws).get(request.external_ref)
         if stored is None:
-            return insert_posts(s, [request])[0], request
+            return insert_posts(s, [request], workspace_id=ws, created_by="cli")[0], request
         digest, stored_at = stored
         moved = when.strip().lower() != "now" and stored_at != request.scheduled_at
         if digest != request.content.fingerprint() or moved:
@@ -146,8 +148,10 @@ def list_(statuses, platforms, accounts, due_from, due_to, limit, cursor, as_jso
     from ..store.posts import TargetFilter, list_targets
 
     with database().session() as s:
-        account_ids = tuple(get_account(s, AccountRef.parse(a)).id for a in accounts)
+        ws = workspace_id(s)
+        account_ids = tuple(get_account(s, AccountRef.parse(a), ws).id for a in accounts)
         filters = TargetFilter(
+            workspace_id=ws,
             statuses=statuses,
             platforms=platforms,
             account_ids=account_ids,
@@ -186,8 +190,9 @@ def cancel(post_id, accounts):
     from ..store.posts import cancel_post
 
     def work(s):
-        ids = [get_account(s, AccountRef.parse(a)).id for a in accounts]
-        return cancel_post(s, post_id, ids)
+        ws = workspace_id(s)
+        ids = [get_account(s, AccountRef.parse(a), ws).id for a in accounts]
+        return cancel_post(s, post_id, ids, workspace_id=ws)
 
     result = database().transaction(work, name="posts cancel")
     if result.cancelled == 0 and not result.not_cancellable:
@@ -217,10 +222,12 @@ def retry(post_id, accounts, stale_after_s):
     now = database().now()
 
     def work(s):
-        ids = [get_account(s, AccountRef.parse(a)).id for a in accounts]
+        ws = workspace_id(s)
+        ids = [get_account(s, AccountRef.parse(a), ws).id for a in accounts]
         return retry_post(
-            s, post_id, ids, now=now, stale_before=now - timedelta(seconds=stale_after_s)
-        )
+            s, post_id, ids, now=now, stale_before=now - timedelta(seconds=stale_after_s),
+            workspace_id=ws,
+        )  # fmt: skip
 
     result = database().transaction(work, name="posts retry")
     left = ", ".join(f"{n} {status}" for status, n in sorted(result.not_retryable.items()))
@@ -258,10 +265,12 @@ def settle(post_id, account, published_as, not_published):
     now = database().now()
 
     def work(s):
-        account_id = get_account(s, AccountRef.parse(account)).id
+        ws = workspace_id(s)
+        account_id = get_account(s, AccountRef.parse(account), ws).id
         return settle_target(
-            s, post_id, account_id, published_as=published_as and published_as.strip(), now=now
-        ).id
+            s, post_id, account_id, published_as=published_as and published_as.strip(), now=now,
+            workspace_id=ws,
+        ).id  # fmt: skip
 
     target_id = database().transaction(work, name="posts settle")
     if published_as:

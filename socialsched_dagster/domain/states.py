@@ -19,6 +19,10 @@ class TargetStatus(str, Enum):
     MISSED = "missed"
     CANCELLED = "cancelled"
     HELD = "held"
+    # In a workspace that requires approval: written by an editor, not yet approved. Nothing
+    # publishes it (the pipeline claims only `scheduled`).
+    PENDING_APPROVAL = "pending_approval"
+    REJECTED = "rejected"
 
 
 class AccountStatus(str, Enum):
@@ -41,7 +45,8 @@ S = TargetStatus
 ALLOWED: dict[TargetStatus, frozenset[TargetStatus]] = {
     # Claimed by a run; held when the account needs re-authorisation; missed past the stale
     # cutoff; cancelled by a person.
-    S.SCHEDULED: frozenset({S.PUBLISHING, S.HELD, S.MISSED, S.CANCELLED}),
+    # An editor's change to an approved post sends it back for approval.
+    S.SCHEDULED: frozenset({S.PUBLISHING, S.HELD, S.MISSED, S.CANCELLED, S.PENDING_APPROVAL}),
     # The outcome of a publish: done, permanently failed, or back to scheduled for a retry or
     # because the run released an unstarted claim. Held when the token died mid-run. Taken
     # over (publishing again, by another run) when the run holding it died and its lease ran out.
@@ -55,13 +60,19 @@ ALLOWED: dict[TargetStatus, frozenset[TargetStatus]] = {
     # have gone out as published.
     S.MISSED: frozenset({S.PUBLISHING, S.SCHEDULED, S.CANCELLED, S.PUBLISHED}),
     S.FAILED: frozenset({S.SCHEDULED, S.CANCELLED, S.PUBLISHED}),
+    # Approved (scheduled), rejected with a comment, or withdrawn.
+    S.PENDING_APPROVAL: frozenset({S.SCHEDULED, S.REJECTED, S.CANCELLED}),
+    # Edited after a rejection: submitted again.
+    S.REJECTED: frozenset({S.PENDING_APPROVAL, S.CANCELLED}),
     S.PUBLISHED: frozenset(),
     S.CANCELLED: frozenset(),
 }
 
 FINAL: frozenset[TargetStatus] = frozenset(s for s, nxt in ALLOWED.items() if not nxt)
 # What `posts cancel` may still stop: nothing a run has already started.
-CANCELLABLE: frozenset[TargetStatus] = frozenset({S.SCHEDULED, S.HELD, S.MISSED, S.FAILED})
+CANCELLABLE: frozenset[TargetStatus] = frozenset(
+    {S.SCHEDULED, S.HELD, S.MISSED, S.FAILED, S.PENDING_APPROVAL, S.REJECTED}
+)
 
 
 def can_transition(current: TargetStatus, new: TargetStatus) -> bool:
@@ -89,6 +100,8 @@ def post_status(target_statuses: Iterable[TargetStatus | str]) -> str:
         return next(iter(statuses)).value
     if S.PUBLISHING in statuses:
         return S.PUBLISHING.value
+    if S.PENDING_APPROVAL in statuses:
+        return S.PENDING_APPROVAL.value
     if statuses & {S.SCHEDULED, S.HELD}:
         return S.SCHEDULED.value
     if statuses <= {S.PUBLISHED, S.CANCELLED}:

@@ -13,13 +13,17 @@ from ..domain.handles import clean_external_id, clean_handle, handle_key, has_co
 from ..domain.platforms import Platform
 from ..domain.states import AccountStatus, TargetStatus
 from ..security.token_cipher import TokenCipher
-from .models import Account, OAuthToken, PostTarget, utcnow
+from .models import DEFAULT_WORKSPACE_ID, Account, OAuthToken, PostTarget, utcnow
 from .tokens import release_held
 from .transitions import move
 
 
 class AccountError(ValueError):
     pass
+
+
+class AccountNotFound(AccountError):
+    """No such account in this workspace (the API answers 404)."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,7 @@ def add_account(
     expires_at: datetime | None = None,
     owner: str | None = None,
     server_url: str | None = None,
+    workspace_id: int = DEFAULT_WORKSPACE_ID,
 ) -> Account:
     try:
         handle = clean_handle(handle)
@@ -88,15 +93,24 @@ def add_account(
     clash = session.scalar(
         select(Account).where(
             Account.platform == platform.value,
-            (Account.handle_key == handle_key(handle)) | (Account.external_id == external_id),
+            ((Account.handle_key == handle_key(handle)) & (Account.workspace_id == workspace_id))
+            | (Account.external_id == external_id),
         )
     )
+    if clash is not None and clash.workspace_id != workspace_id:
+        # One platform account has one publisher. Its handle there, its owner and which
+        # workspace holds it are not this workspace's to know.
+        raise AccountError(
+            f"this {platform.value} account (id {external_id}) is connected in another "
+            "workspace: one account is published to from one workspace only"
+        )
     if clash is not None:
         raise AccountError(
             f"{platform.value} account {clash.handle} (id {clash.external_id}) already exists; "
             "use `socialsched accounts reconnect` to give it a new token"
         )
     account = Account(
+        workspace_id=workspace_id,
         platform=platform.value,
         external_id=external_id,
         handle=handle,
@@ -147,19 +161,28 @@ def clean_server(platform: Platform, server_url: str | None) -> str | None:
     return server_url or None
 
 
-def get_account(session: Session, ref: AccountRef) -> Account:
+def get_account(
+    session: Session, ref: AccountRef, workspace_id: int = DEFAULT_WORKSPACE_ID
+) -> Account:
     account = session.scalar(
-        select(Account).where(Account.platform == ref.platform.value, Account.handle_key == ref.key)
+        select(Account).where(
+            Account.workspace_id == workspace_id,
+            Account.platform == ref.platform.value,
+            Account.handle_key == ref.key,
+        )
     )
     if account is None:
-        raise AccountError(f"no account {ref}; `socialsched accounts list` shows the known ones")
+        raise AccountNotFound(f"no account {ref}; `socialsched accounts list` shows the known ones")
     return account
 
 
-def list_accounts(session: Session, platform: Platform | None = None) -> list[AccountView]:
+def list_accounts(
+    session: Session, platform: Platform | None = None, workspace_id: int = DEFAULT_WORKSPACE_ID
+) -> list[AccountView]:
     query = (
         select(Account, OAuthToken.expires_at)
         .outerjoin(OAuthToken, OAuthToken.account_id == Account.id)
+        .where(Account.workspace_id == workspace_id)
         .order_by(Account.platform, Account.handle)
     )
     if platform is not None:
@@ -170,12 +193,14 @@ def list_accounts(session: Session, platform: Platform | None = None) -> list[Ac
     ]
 
 
-def disable_account(session: Session, ref: AccountRef) -> int:
+def disable_account(
+    session: Session, ref: AccountRef, workspace_id: int = DEFAULT_WORKSPACE_ID
+) -> int:
     """Disable an account and hold its scheduled targets (reversible, unlike cancelling them).
 
     Returns how many targets are now held.
     """
-    account = get_account(session, ref)
+    account = get_account(session, ref, workspace_id)
     account.status = AccountStatus.DISABLED.value
     held = session.execute(
         move(
@@ -188,12 +213,17 @@ def disable_account(session: Session, ref: AccountRef) -> int:
 
 
 def enable_account(
-    session: Session, ref: AccountRef, *, now: datetime, stale_before: datetime
+    session: Session,
+    ref: AccountRef,
+    *,
+    now: datetime,
+    stale_before: datetime,
+    workspace_id: int = DEFAULT_WORKSPACE_ID,
 ) -> tuple[int, int]:
     """Undo `disable`: the account is active again and its held targets are released (stale
     ones become missed). Returns (released, missed). An account waiting for re-authorisation
     is not enabled: it needs a new token (`accounts reconnect`)."""
-    account = get_account(session, ref)
+    account = get_account(session, ref, workspace_id)
     if account.status == AccountStatus.REAUTH_REQUIRED.value:
         raise AccountError(
             f"{ref} needs re-authorisation, not enabling: connect it again with "

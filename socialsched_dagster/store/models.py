@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Float,
     ForeignKey,
     Index,
@@ -61,15 +62,47 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+# Every row that existed before workspaces belongs to this one, and the CLI works on it unless
+# told otherwise (migration 0006 creates it).
+DEFAULT_WORKSPACE_ID = 1
+
+
+def _workspace_fk(*, index: bool = True) -> Mapped[int]:
+    return mapped_column(
+        ForeignKey("workspaces.id"),
+        index=index,
+        default=DEFAULT_WORKSPACE_ID,
+        server_default=str(DEFAULT_WORKSPACE_ID),
+    )
+
+
+class Workspace(Base):
+    """A team: every account, post, API key and webhook belongs to exactly one."""
+
+    __tablename__ = "workspaces"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    # When set, an editor's post waits for an approver before it is scheduled.
+    require_approval: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Account(Base):
     __tablename__ = "accounts"
     __table_args__ = (
+        # One platform account is connected once, whichever workspace: two rows for it would be
+        # two publishers of the same post.
         UniqueConstraint("platform", "external_id"),
-        # Not the spelling: `Shop` and `@shop` are one account (domain/handles.py).
-        UniqueConstraint("platform", "handle_key"),
+        # Not the spelling: `Shop` and `@shop` are one account (domain/handles.py). Handles are
+        # names inside a workspace: another team may call its own account `shop` too.
+        UniqueConstraint("workspace_id", "platform", "handle_key"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    workspace_id: Mapped[int] = _workspace_fk()
     platform: Mapped[str] = mapped_column(String(32))
     external_id: Mapped[str] = mapped_column(String(128))
     handle: Mapped[str] = mapped_column(String(128))
@@ -114,8 +147,16 @@ class OAuthToken(Base):
 
 class Post(Base):
     __tablename__ = "posts"
+    __table_args__ = (
+        # An idempotency key is the caller's: another workspace using the same one is another
+        # post.
+        UniqueConstraint("workspace_id", "external_ref"),
+        # A workspace's posts in time order: the API's keyset pages.
+        Index(None, "workspace_id", "scheduled_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    workspace_id: Mapped[int] = _workspace_fk(index=False)
     owner: Mapped[str | None] = mapped_column(String(MAX_OWNER))
     text: Mapped[str] = mapped_column(Text, default="")
     title: Mapped[str] = mapped_column(String(MAX_TITLE), default="")
@@ -127,8 +168,15 @@ class Post(Base):
     scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime)
     timezone: Mapped[str] = mapped_column(String(MAX_TIMEZONE))
     # Idempotency key of an import or an API caller: the same key never makes a second post.
-    external_ref: Mapped[str | None] = mapped_column(String(MAX_EXTERNAL_REF), unique=True)
+    external_ref: Mapped[str | None] = mapped_column(String(MAX_EXTERNAL_REF))
     content_hash: Mapped[str] = mapped_column(String(64))
+    # Who asked for it (an API key's name, `cli`), and the approval it needs in a workspace that
+    # requires one: pending, approved or rejected; None where no approval was needed.
+    created_by: Mapped[str | None] = mapped_column(String(128))
+    approval: Mapped[str | None] = mapped_column(String(16))
+    approval_comment: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(128))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -145,6 +193,8 @@ class PostTarget(Base):
         Index("ix_post_targets_lease", "status", "lease_until"),
         # Keyset pagination of `posts list` in time order.
         Index("ix_post_targets_due_at_id", "due_at", "id"),
+        # What changed lately: where the webhook dispatcher finds outcomes to announce.
+        Index("ix_post_targets_updated_at", "updated_at"),
         # The month's spend (store/spend.py): only targets with a cost are in it, so a scrape
         # reads this month's paid posts, never the whole history.
         Index(
@@ -231,3 +281,121 @@ class PublishingRun(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     alive_until: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ApiKey(Base):
+    """A bearer key of one workspace with one role. Only a hash of the secret is stored: the key
+    is printed once, when it is created."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    # The key's public part, `ssk_<prefix>`: how a request finds its row without a scan.
+    prefix: Mapped[str] = mapped_column(String(32), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditEntry(Base):
+    """Append-only: who changed what in a workspace, and when."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index(None, "workspace_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(128))
+    detail: Mapped[dict | None] = mapped_column(JSON)
+
+
+class IdempotentResponse(Base):
+    """The first answer to a request sent with an `Idempotency-Key`: the same key and body get
+    it again, the same key with another body is a conflict."""
+
+    __tablename__ = "idempotent_responses"
+    __table_args__ = (UniqueConstraint("workspace_id", "key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+    key: Mapped[str] = mapped_column(String(MAX_EXTERNAL_REF))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    body: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Webhook(Base):
+    __tablename__ = "webhooks"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    url: Mapped[str] = mapped_column(String(MAX_URL))
+    # Fernet ciphertext of the signing secret, like the OAuth tokens.
+    secret_enc: Mapped[str] = mapped_column(Text)
+    events: Mapped[list] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WebhookEvent(Base):
+    """Something a workspace may be told about. `dedupe_key` makes noticing it twice (two
+    dispatcher ticks, two API processes) one event."""
+
+    __tablename__ = "webhook_events"
+    __table_args__ = (Index(None, "workspace_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    dedupe_key: Mapped[str] = mapped_column(String(128), unique=True)
+    post_id: Mapped[int | None] = mapped_column(BigInteger)
+    target_id: Mapped[int | None] = mapped_column(BigInteger)
+    payload: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WebhookDelivery(Base):
+    """One event to one webhook: the delivery log, retried with backoff, replayable."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index(None, "status", "next_attempt_at"), Index(None, "webhook_id", "id"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("webhook_events.id", ondelete="CASCADE"))
+    # A replay is a new delivery of the same event, pointing at the one it repeats.
+    replay_of: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OAuthState(Base):
+    """An OAuth authorization in flight: the `state` sent to the platform, bound to the browser
+    session that started it, with the PKCE verifier (encrypted) to redeem the code."""
+
+    __tablename__ = "oauth_states"
+
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+    platform: Mapped[str] = mapped_column(String(32))
+    session_hash: Mapped[str] = mapped_column(String(64))
+    verifier_enc: Mapped[str | None] = mapped_column(Text)
+    handle: Mapped[str | None] = mapped_column(String(128))
+    server_url: Mapped[str | None] = mapped_column(String(MAX_URL))
+    actor: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from ..domain.platforms import Platform
 from ..domain.post_requests import KnownAccount, PostRequest
 from ..domain.states import CANCELLABLE, TargetStatus
-from .models import Account, Post, PostTarget, PublishAttempt, utcnow
+from .models import DEFAULT_WORKSPACE_ID, Account, Post, PostTarget, PublishAttempt, utcnow
 from .transitions import move
 
 
@@ -21,16 +21,29 @@ class PostError(ValueError):
     pass
 
 
-def known_accounts(session: Session) -> dict[str, KnownAccount]:
-    """Keyed as `normalize_ref` spells a reference, so every spelling of a handle finds it."""
-    rows = session.execute(select(Account.id, Account.platform, Account.handle_key, Account.status))
+class PostNotFound(PostError):
+    """No such post in this workspace (the API answers 404)."""
+
+
+def known_accounts(
+    session: Session, workspace_id: int = DEFAULT_WORKSPACE_ID
+) -> dict[str, KnownAccount]:
+    """The workspace's accounts, keyed as `normalize_ref` spells a reference, so every spelling
+    of a handle finds it (and no handle finds another workspace's account)."""
+    rows = session.execute(
+        select(Account.id, Account.platform, Account.handle_key, Account.status).where(
+            Account.workspace_id == workspace_id
+        )
+    )
     return {
         f"{platform}:{key}": KnownAccount(account_id, Platform(platform), status)
         for account_id, platform, key, status in rows
     }
 
 
-def existing_refs(session: Session, refs: Sequence[str]) -> dict[str, tuple[str, datetime]]:
+def existing_refs(
+    session: Session, refs: Sequence[str], workspace_id: int = DEFAULT_WORKSPACE_ID
+) -> dict[str, tuple[str, datetime]]:
     """external_ref -> (content hash, scheduled_at) of posts already stored."""
     found: dict[str, tuple[str, datetime]] = {}
     # A ref with a NUL byte cannot have been stored (intake refuses it), and PostgreSQL would
@@ -40,15 +53,23 @@ def existing_refs(session: Session, refs: Sequence[str]) -> dict[str, tuple[str,
         chunk = refs[start : start + 500]
         rows = session.execute(
             select(Post.external_ref, Post.content_hash, Post.scheduled_at).where(
-                Post.external_ref.in_(chunk)
+                Post.workspace_id == workspace_id, Post.external_ref.in_(chunk)
             )
         )
         found.update({ref: (digest, at) for ref, digest, at in rows})
     return found
 
 
-def insert_posts(session: Session, requests: Sequence[PostRequest]) -> list[int]:
-    """Insert posts and one target per account in bulk (two statements per chunk)."""
+def insert_posts(
+    session: Session,
+    requests: Sequence[PostRequest],
+    *,
+    workspace_id: int = DEFAULT_WORKSPACE_ID,
+    created_by: str | None = None,
+    pending_approval: bool = False,
+) -> list[int]:
+    """Insert posts and one target per account in bulk (two statements per chunk). A post that
+    needs approval gets targets nothing publishes until an approver schedules them."""
     if not requests:
         return []
     platform_of = dict(session.execute(select(Account.id, Account.platform)).all())
@@ -75,6 +96,9 @@ def insert_posts(session: Session, requests: Sequence[PostRequest]) -> list[int]
                     "timezone": r.timezone,
                     "external_ref": r.external_ref,
                     "content_hash": r.content.fingerprint(),
+                    "workspace_id": workspace_id,
+                    "created_by": created_by,
+                    "approval": "pending" if pending_approval else None,
                     "created_at": now,
                     "updated_at": now,
                 }
@@ -88,7 +112,9 @@ def insert_posts(session: Session, requests: Sequence[PostRequest]) -> list[int]
                 "platform": platform_of[account_id],
                 "due_at": r.scheduled_at,
                 "status": (
-                    TargetStatus.HELD.value
+                    TargetStatus.PENDING_APPROVAL.value
+                    if pending_approval
+                    else TargetStatus.HELD.value
                     if account_id in r.held_account_ids
                     else TargetStatus.SCHEDULED.value
                 ),
@@ -130,6 +156,8 @@ class TargetFilter:
     account_ids: tuple[int, ...] = ()
     due_from: datetime | None = None
     due_to: datetime | None = None
+    workspace_id: int = DEFAULT_WORKSPACE_ID
+    post_ids: tuple[int, ...] = ()
 
 
 def encode_cursor(due_at: datetime, target_id: int) -> str:
@@ -158,9 +186,12 @@ def list_targets(
         select(PostTarget, Post, Account.handle)
         .join(Post, Post.id == PostTarget.post_id)
         .join(Account, Account.id == PostTarget.account_id)
+        .where(Post.workspace_id == filters.workspace_id)
         .order_by(PostTarget.due_at, PostTarget.id)
         .limit(limit + 1)
     )
+    if filters.post_ids:
+        query = query.where(PostTarget.post_id.in_(filters.post_ids))
     if filters.statuses:
         query = query.where(PostTarget.status.in_(filters.statuses))
     if filters.platforms:
@@ -204,11 +235,25 @@ class CancelResult:
     not_cancellable: dict[str, int]  # status -> count of targets left alone
 
 
-def cancel_post(session: Session, post_id: int, account_ids: Sequence[int] = ()) -> CancelResult:
+def post_in_workspace(session: Session, post_id: int, workspace_id: int) -> Post:
+    """The post, if it is this workspace's: another workspace's post is "no post", exactly like
+    one that does not exist, so an id tells nothing about others."""
+    post = session.get(Post, post_id)
+    if post is None or post.workspace_id != workspace_id:
+        raise PostNotFound(f"no post {post_id}")
+    return post
+
+
+def cancel_post(
+    session: Session,
+    post_id: int,
+    account_ids: Sequence[int] = (),
+    *,
+    workspace_id: int = DEFAULT_WORKSPACE_ID,
+) -> CancelResult:
     """Cancel what has not started. A target being published (or done) is left alone: a
     publish in flight cannot be called back, and pretending otherwise would lie to the user."""
-    if session.get(Post, post_id) is None:
-        raise PostError(f"no post {post_id}")
+    post_in_workspace(session, post_id, workspace_id)
     scope = [PostTarget.post_id == post_id]
     if account_ids:
         scope.append(PostTarget.account_id.in_(account_ids))
@@ -252,6 +297,7 @@ def retry_post(
     *,
     now: datetime,
     stale_before: datetime,
+    workspace_id: int = DEFAULT_WORKSPACE_ID,
 ) -> RetryResult:
     """Put a post's failed or missed targets back on the schedule, to go out now.
 
@@ -259,8 +305,7 @@ def retry_post(
     its post keeps the time it was scheduled for. Attempts and crash counts start afresh; the
     "may have been sent" marker is kept, so a target that may already be on the platform is
     reconciled before anything is sent."""
-    if session.get(Post, post_id) is None:
-        raise PostError(f"no post {post_id}")
+    post_in_workspace(session, post_id, workspace_id)
     scope = [PostTarget.post_id == post_id]
     if account_ids:
         scope.append(PostTarget.account_id.in_(account_ids))
@@ -296,12 +341,19 @@ SETTLEABLE = (TargetStatus.HELD, TargetStatus.FAILED, TargetStatus.MISSED)
 
 
 def settle_target(
-    session: Session, post_id: int, account_id: int, *, published_as: str | None, now: datetime
+    session: Session,
+    post_id: int,
+    account_id: int,
+    *,
+    published_as: str | None,
+    now: datetime,
+    workspace_id: int = DEFAULT_WORKSPACE_ID,
 ) -> PostTarget:
     """A person's answer for a target that may have gone out and that the platform cannot be
     asked about: `published_as` the platform's id of the post they found (published), or None:
     it is not there (back on the schedule, due now, the "may have been sent" marker cleared, so
     it is sent without asking). Only for a target whose marker is set and that is not under way."""
+    post_in_workspace(session, post_id, workspace_id)
     target = session.scalar(
         select(PostTarget).where(PostTarget.post_id == post_id, PostTarget.account_id == account_id)
     )

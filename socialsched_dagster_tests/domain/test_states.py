@@ -19,6 +19,7 @@ LEGAL = {
     (S.SCHEDULED, S.HELD),
     (S.SCHEDULED, S.MISSED),
     (S.SCHEDULED, S.CANCELLED),
+    (S.SCHEDULED, S.PENDING_APPROVAL),  # an editor changed an approved post
     (S.PUBLISHING, S.PUBLISHED),
     (S.PUBLISHING, S.FAILED),
     (S.PUBLISHING, S.SCHEDULED),
@@ -36,6 +37,11 @@ LEGAL = {
     (S.FAILED, S.SCHEDULED),
     (S.FAILED, S.CANCELLED),
     (S.FAILED, S.PUBLISHED),  # posts settle --published
+    (S.PENDING_APPROVAL, S.SCHEDULED),  # approved
+    (S.PENDING_APPROVAL, S.REJECTED),
+    (S.PENDING_APPROVAL, S.CANCELLED),
+    (S.REJECTED, S.PENDING_APPROVAL),  # edited and submitted again
+    (S.REJECTED, S.CANCELLED),
 }
 
 

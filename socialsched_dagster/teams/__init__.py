@@ -1,0 +1,1 @@
+"""Workspaces, roles, API keys, approvals and the audit log: who may do what to which data."""
