@@ -87,3 +87,30 @@ def accounts(cli, db_url, cipher) -> Cli:
     db.transaction(work)
     db.dispose()
     return cli
+
+
+@pytest.fixture
+def api_settings_for(tmp_path, token_key):
+    """An API server on a database the CLI wrote to: `with api_settings_for(url) as base:`."""
+    import contextlib
+
+    from socialsched_dagster.api.app import create_app
+    from socialsched_dagster.settings import load_settings
+    from socialsched_dagster.store.database import Database
+
+    from ..api.server import ApiServer
+
+    @contextlib.contextmanager
+    def serve(db_url):
+        settings = load_settings(
+            {"SOCIALSCHED_HOME": str(tmp_path / "home"), "SOCIALSCHED_DATABASE_URL": db_url,
+             "SOCIALSCHED_TOKEN_KEY": token_key}
+        )  # fmt: skip
+        db = Database(db_url)
+        try:
+            with ApiServer(create_app(settings, db=db)) as server:
+                yield server.url
+        finally:
+            db.dispose()
+
+    return serve
