@@ -4,11 +4,14 @@ secrets. One place, so the CLI, the Dagster resources and the tests agree on whe
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .security.public_urls import MediaPolicy
+from .security.public_urls import IPNetwork, MediaPolicy
+from .webhooks.addresses import PRIVATE_NETWORKS_ENV as WEBHOOK_NETWORKS_ENV
+from .webhooks.addresses import parse_networks
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,11 @@ class ApiSettings:
     # Origins allowed to call from a browser: none by default (CORS closed).
     cors_origins: tuple[str, ...] = ()
     workers: int = 1
+    # How long an idle client connection is kept open (uvicorn's default is 5 s): clients that
+    # pause longer between requests reconnect each time.
+    keep_alive_s: float = 5.0
+    # A Server-Timing header on every response (api/timing.py): for benchmarks, off by default.
+    server_timing: bool = False
 
     @classmethod
     def from_env(cls, env) -> ApiSettings:
@@ -60,7 +68,99 @@ class ApiSettings:
             request_timeout_s=number("REQUEST_TIMEOUT_S", cls.request_timeout_s, float),
             cors_origins=tuple(o for o in origins if o),
             workers=number("WORKERS", cls.workers),
+            keep_alive_s=number("KEEP_ALIVE_S", cls.keep_alive_s, float),
+            server_timing=env.get("SOCIALSCHED_API_SERVER_TIMING") == "1",
         )
+
+
+@dataclass(frozen=True, repr=False)
+class OAuthClient:
+    """Our app at one platform: SOCIALSCHED_<PLATFORM>_CLIENT_ID and _CLIENT_SECRET."""
+
+    client_id: str
+    client_secret: str | None = None
+
+    def __repr__(self) -> str:
+        secret = "***" if self.client_secret else None
+        return f"OAuthClient(client_id={self.client_id!r}, client_secret={secret})"
+
+
+# Written by `socialsched demo` under SOCIALSCHED_HOME while it runs: where its sandbox is and
+# the app credentials the sandbox takes, so `socialsched api serve` beside it connects accounts
+# there. The environment wins over the file.
+DEMO_SANDBOX_ENV = "sandbox.env"
+
+
+@dataclass(frozen=True, repr=False)
+class OAuthSettings:
+    """Connecting accounts through the platforms' OAuth flows (`/api/v1/oauth`)."""
+
+    # By platform name; a platform without one may fall back on a shared app it names (Meta's
+    # SOCIALSCHED_META_APP_ID, Google's SOCIALSCHED_GOOGLE_CLIENT_ID; see its oauth.py).
+    clients: dict[str, OAuthClient] = field(default_factory=dict)
+    # How long a started connection waits for the browser to come back
+    # (SOCIALSCHED_OAUTH_STATE_TTL_S).
+    state_ttl_s: int = 600
+    # The SOCIALSCHED_* environment the platforms' endpoints are read from (PlatformConfig):
+    # the real hosts, or the demo's sandbox.
+    platform_env: tuple[tuple[str, str], ...] = ()
+    # Networks an account's own server (a Mastodon instance, a Bluesky PDS) may be on although
+    # they are not public (SOCIALSCHED_OAUTH_PRIVATE_NETWORKS, CIDRs): the demo's sandbox on
+    # 127.0.0.1. Empty in production: we call that server, so it must be on the internet.
+    private_networks: tuple[IPNetwork, ...] = ()
+    # The demo's file, when it was read.
+    demo_file: Path | None = None
+
+    @classmethod
+    def from_env(cls, env, demo_file: Path | None = None) -> OAuthSettings:
+        from .domain.platforms import Platform
+
+        merged = dict(env)
+        read_file = None
+        if demo_file is not None and demo_file.is_file():
+            for name, value in _env_lines(demo_file.read_text()):
+                merged.setdefault(name, value)
+            read_file = demo_file
+        clients = {}
+        for platform in Platform:
+            client_id = (merged.get(f"SOCIALSCHED_{platform.name}_CLIENT_ID") or "").strip()
+            secret = (merged.get(f"SOCIALSCHED_{platform.name}_CLIENT_SECRET") or "").strip()
+            if client_id:
+                clients[platform.value] = OAuthClient(client_id, secret or None)
+        ttl = merged.get("SOCIALSCHED_OAUTH_STATE_TTL_S")
+        try:
+            state_ttl_s = int(ttl) if ttl else cls.state_ttl_s
+        except ValueError:
+            raise ValueError(f"SOCIALSCHED_OAUTH_STATE_TTL_S={ttl!r} is not a number") from None
+        if state_ttl_s <= 0:
+            raise ValueError("SOCIALSCHED_OAUTH_STATE_TTL_S must be positive")
+        platform_env = tuple(
+            sorted((k, v) for k, v in merged.items() if k.startswith("SOCIALSCHED_"))
+        )
+        networks = []
+        for item in (merged.get("SOCIALSCHED_OAUTH_PRIVATE_NETWORKS") or "").split(","):
+            if item.strip():
+                try:
+                    networks.append(ipaddress.ip_network(item.strip()))
+                except ValueError as exc:
+                    raise ValueError(f"SOCIALSCHED_OAUTH_PRIVATE_NETWORKS: {exc}") from None
+        return cls(clients, state_ttl_s, platform_env, tuple(networks), read_file)
+
+    def platform_config(self):
+        """The platforms' endpoints and shared app credentials (a PlatformConfig)."""
+        from .platforms.config import PlatformConfig
+
+        return PlatformConfig.from_env(dict(self.platform_env))
+
+    def __repr__(self) -> str:
+        return f"OAuthSettings(clients={self.clients!r}, state_ttl_s={self.state_ttl_s})"
+
+
+def _env_lines(text: str):
+    for line in text.splitlines():
+        name, sep, value = line.strip().partition("=")
+        if sep and name and not name.startswith("#"):
+            yield name.strip(), value.strip()
 
 
 @dataclass(frozen=True)
@@ -75,6 +175,11 @@ class Settings:
     api: ApiSettings = field(default_factory=ApiSettings)
     # The workspace the CLI works on (SOCIALSCHED_WORKSPACE, or --workspace).
     workspace: str = "default"
+    # Networks event webhooks may be delivered to although they are not public
+    # (SOCIALSCHED_WEBHOOK_PRIVATE_NETWORKS): none in production, a test's local receiver.
+    webhook_private_networks: tuple[IPNetwork, ...] = ()
+    # Connecting accounts through OAuth (SOCIALSCHED_<PLATFORM>_CLIENT_ID, ...).
+    oauth: OAuthSettings = field(default_factory=OAuthSettings)
 
     @property
     def token_key_file(self) -> Path:
@@ -100,4 +205,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         media_policy=MediaPolicy.from_env(env),
         api=ApiSettings.from_env(env),
         workspace=(env.get("SOCIALSCHED_WORKSPACE") or "default").strip().lower(),
+        webhook_private_networks=parse_networks(env.get(WEBHOOK_NETWORKS_ENV, "")),
+        oauth=OAuthSettings.from_env(env, home / DEMO_SANDBOX_ENV),
     )

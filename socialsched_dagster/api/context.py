@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from ..settings import Settings
 from ..store.database import Database
@@ -41,11 +42,19 @@ UNAUTHORIZED = ApiError(
 )
 
 
-def identify(request: Request) -> Identity:
-    """The key's identity, once per request (middleware may have found it already)."""
+async def identify(request: Request) -> Identity:
+    """The key's identity, once per request (middleware may have found it already).
+
+    Async, and the role check below too: FastAPI runs a plain `def` dependency in a worker
+    thread, a hop through the thread pool per dependency per request; the identity is nearly
+    always found already, and only the database lookup needs a thread."""
     found = getattr(request.state, "identity", None)
     if found is not None:
         return found
+    return await run_in_threadpool(_authenticate, request)
+
+
+def _authenticate(request: Request) -> Identity:
     key = _bearer(request)
     if key is None:
         raise UNAUTHORIZED
@@ -61,7 +70,7 @@ def identify(request: Request) -> Identity:
 def role(needed: Role):
     """A dependency: the caller, who must have at least `needed`."""
 
-    def check(who: Identity = Depends(identify)) -> Identity:
+    async def check(who: Identity = Depends(identify)) -> Identity:
         if not who.role.allows(needed):
             raise ApiError(
                 403,

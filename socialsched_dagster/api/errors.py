@@ -10,6 +10,7 @@ Codes are part of `/api/v1`: a code is never renamed or reused for something els
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import Request
@@ -46,9 +47,19 @@ def error_body(code: str, message: str, details: list[dict[str, Any]] | None = N
     return {"error": {"code": code, "message": message, "details": details or []}}
 
 
+# Our own secrets have a shape (api/signing.py, teams/api_keys.py): one pasted into the wrong
+# field (a key sent as `timezone`) is not echoed back in an error, which clients and proxies log.
+_OWN_SECRET = re.compile(r"ss[ks]_[A-Za-z0-9_-]{16,}")
+
+
+def _redact(value: Any) -> Any:
+    return _OWN_SECRET.sub("[redacted]", value) if isinstance(value, str) else value
+
+
 def respond(error: ApiError) -> JSONResponse:
+    details = [{k: _redact(v) for k, v in d.items()} for d in error.details]
     return JSONResponse(
-        error_body(error.code, error.message, error.details),
+        error_body(error.code, _redact(error.message), details),
         status_code=error.status,
         headers=error.headers,
     )
@@ -67,6 +78,14 @@ _HTTP_CODES = {
 }
 
 
+def _reason(problem: dict) -> str:
+    if problem.get("type") == "string_too_long" and isinstance(problem.get("input"), str):
+        # In the intake's words (intake/post_request.py), so the API and the CLI agree.
+        limit = problem.get("ctx", {}).get("max_length")
+        return f"is {len(problem['input']):,} characters, at most {limit:,}"
+    return problem["msg"]
+
+
 def install(app) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError):
@@ -78,7 +97,7 @@ def install(app) -> None:
         for problem in exc.errors():
             location = [str(part) for part in problem.get("loc", ()) if part != "body"]
             # The reason, never the value sent: it may be a secret pasted in the wrong field.
-            details.append({"field": ".".join(location) or "body", "reason": problem["msg"]})
+            details.append({"field": ".".join(location) or "body", "reason": _reason(problem)})
         return respond(
             ApiError(422, "validation_failed", "the request is invalid", details=details)
         )
@@ -164,4 +183,5 @@ RESPONSES = {
     413: _documented(413, "body too large"),
     422: _documented(422, "invalid fields, each named"),
     429: _documented(429, "rate limited: see Retry-After"),
+    503: _documented(503, "over the time limit, or a signed request with Redis down: retry"),
 }

@@ -19,16 +19,30 @@ def api_group() -> None:
 @user_errors
 def serve(host, port, workers):
     """Serve /api/v1, /healthz and /readyz until interrupted."""
+    import os
+
     import uvicorn
 
+    # The app is built in each worker from the environment (factory=True): options given here
+    # must reach it there, so that the default public URL (OAuth redirects) is where we listen.
+    if host:
+        os.environ["SOCIALSCHED_API_HOST"] = host
+    if port:
+        os.environ["SOCIALSCHED_API_PORT"] = str(port)
+    from ..demo.api_env import adopt_api_env
+
+    demo_file = adopt_api_env(settings().home)
+    if demo_file is not None:
+        click.echo(f"api: beside the demo: accounts connect in its sandbox ({demo_file})")
     database()  # the schema must be at head: say so now, not on the first request
     api = settings().api
     uvicorn.run(
         "socialsched_dagster.api.app:create_app",
         factory=True,
-        host=host or api.host,
-        port=port or api.port,
+        host=api.host,
+        port=api.port,
         workers=workers or api.workers,
+        timeout_keep_alive=api.keep_alive_s,
         log_level="warning",
         # The access log would print query strings; ours logs method, path and status only.
         access_log=False,

@@ -87,6 +87,17 @@ def demo_cmd(host, port, sandbox_port, posts_per_platform, seed_only) -> None:
             settings={"alert_webhook_secret": alert_secret, "yt_quota_units_per_day": 1_000_000},
         )
         stack.enter_context(sandbox)
+        # `socialsched api serve` beside the demo connects accounts in this sandbox.
+        from ..demo.api_env import remove_api_env, write_api_env
+
+        write_api_env(
+            s.home,
+            sandbox.base_url,
+            # The demo's Redis (rate limits) and its stand-in media hosts (posts scheduled over
+            # HTTP with the demo's media), as the daemon has them.
+            {"REDIS_URL": redis_url, STAND_IN_HOSTS_ENV: STAND_IN_MEDIA_HOSTS},
+        )
+        stack.callback(remove_api_env, s.home)
 
         def mint(demo) -> IssuedToken:
             # Lifetimes as each platform's samples say (the YouTube token expires within
@@ -121,6 +132,8 @@ def demo_cmd(host, port, sandbox_port, posts_per_platform, seed_only) -> None:
             "REDIS_URL": redis_url,
             # The seeded media are stand-ins: not fetched, and no HEAD to a host that is not.
             STAND_IN_HOSTS_ENV: STAND_IN_MEDIA_HOSTS,
+            # Webhooks to a receiver on this machine (created through the API beside the demo).
+            "SOCIALSCHED_WEBHOOK_PRIVATE_NETWORKS": "127.0.0.0/8,::1/128",
         }
         for name, value in {
             "SOCIALSCHED_ALERT_WEBHOOK_URL": f"{sandbox.base_url}/_sandbox/alerts",
@@ -138,6 +151,8 @@ def demo_cmd(host, port, sandbox_port, posts_per_platform, seed_only) -> None:
             f"  Dagster UI      http://{host}:{port}  (Assets > publishing, Runs)\n"
             f"  sandbox ledger  {sandbox.base_url}/_sandbox/ledger  (every post, once)\n"
             f"  alert inbox     {sandbox.base_url}/_sandbox/alerts  (socialsched sandbox alerts)\n"
+            f"  HTTP API        `socialsched api serve` in another terminal, same "
+            f"SOCIALSCHED_HOME ({s.home}): accounts connect in this sandbox\n"
             "Ctrl-C stops everything."
         )
         command = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .context import CliError, database, emit_json, user_errors
+from .context import CliError, cipher, database, emit_json, user_errors
 
 ROLES = click.Choice(["viewer", "editor", "approver", "admin"])
 
@@ -55,31 +55,46 @@ def keys_group() -> None:
 @click.option("--workspace", "workspace_name", required=True, help="the key's workspace")
 @click.option("--role", required=True, type=ROLES)
 @click.option("--name", default=None, help="who or what uses it (shown in the audit log)")
+@click.option(
+    "--signing",
+    is_flag=True,
+    help="also a signing secret: every request with the key must carry an HMAC signature",
+)
 @user_errors
-def create(workspace_name, role, name):
-    """Create a key. It is printed once: store it now, it cannot be shown again."""
+def create(workspace_name, role, name, signing):
+    """Create a key. It is printed once: store it now, it cannot be shown again.
+
+    With --signing a second line is printed: the signing secret (see the API's
+    X-Socialsched-Signature), also shown once."""
+    from ..api.signing import enable_signing
     from ..teams import audit
     from ..teams.api_keys import create_key
     from ..teams.roles import Role
     from ..teams.workspaces import get_workspace
 
+    token_cipher = cipher() if signing else None
+
     def work(s):
         workspace = get_workspace(s, workspace_name)
         key = create_key(s, workspace, role=Role.parse(role), name=name or f"{role} key")
+        secret = enable_signing(s, token_cipher, key.id) if signing else None
         audit.record(
             s,
             workspace.id,
             actor="cli",
             action="key.create",
             subject=f"key:{key.id}",
-            detail={"role": role},
+            detail={"role": role, "signing": signing},
         )
-        return key
+        return key, secret
 
-    key = database().transaction(work, name="keys create")
-    # The only place the secret is shown: stdout, so it can be piped into a secret store.
+    key, secret = database().transaction(work, name="keys create")
+    # The only place the secrets are shown: stdout, so they can be piped into a secret store.
     click.echo(key.plaintext)
-    click.echo(f"key {key.id} ({role}) created; it is not shown again", err=True)
+    if secret is not None:
+        click.echo(secret)
+    signed = " with a signing secret (second line)" if signing else ""
+    click.echo(f"key {key.id} ({role}) created{signed}; it is not shown again", err=True)
 
 
 @keys_group.command("list")
@@ -101,6 +116,7 @@ def list_keys_cmd(workspace_name, as_json):
                 "created_at": k.created_at,
                 "last_used_at": k.last_used_at,
                 "revoked_at": k.revoked_at,
+                "signing": k.signing_secret_enc is not None,
             }
             for k in list_keys(s, get_workspace(s, workspace_name))
         ]

@@ -37,6 +37,7 @@ from .schedules import build_safety_schedule
 from .sensors.check_alerts import build_check_alerts_sensor
 from .sensors.due_posts import build_due_posts_sensor
 from .sensors.expiring_tokens import build_expiring_tokens_sensor
+from .sensors.webhooks import build_webhooks_sensor
 from .sensors.window_calendar import build_window_calendar_sensor
 
 
@@ -105,6 +106,7 @@ def build_definitions() -> Definitions:
             build_expiring_tokens_sensor(refresh_job),
             build_check_alerts_sensor([*(j.name for j in jobs.values()), "refresh_tokens"]),
             build_window_calendar_sensor(),
+            build_webhooks_sensor(),
         ],
         schedules=[
             *(build_safety_schedule(p, j) for p, j in jobs.items()),

@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # only for annotations: the spec module stays cheap to import
     from ..resilience.limits_config import PlatformBudget
     from .base import CallGuard, PlatformClient
     from .config import PlatformConfig
+    from .oauth_provider import Connector
     from .token_refresh import RefreshedToken
 
     BuildClient = Callable[
@@ -94,3 +95,7 @@ class PlatformSpec:
     # Settings the demo and the tests' pipeline processes need to talk to the sandbox (an OAuth
     # client id the sandbox's token endpoint asks for, say), merged into their environment.
     sandbox_env: tuple[tuple[str, str], ...] = ()
+    # How an account is connected through the API (`/api/v1/oauth`): the platform's OAuth
+    # authorization-code flow, or its app-password login (platforms/oauth_provider.py);
+    # built on first use, so the spec stays cheap to import. None: tokens are pasted only.
+    connect: Callable[[], Connector] | None = None

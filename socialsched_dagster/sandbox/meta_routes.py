@@ -101,6 +101,7 @@ async def node_route(request: Request) -> Response:
         body = {"id": call.account, "name": f"Sandbox {call.claims.platform} {call.account}"}
         if call.claims.platform == "instagram":
             body["username"] = f"sandbox_{call.account}"
+            body["user_id"] = call.account  # Instagram Login's /me?fields=user_id,username
         return finish(call, errors.json_response(body))
 
     return await guarded(request, "graph_node", META, describe)

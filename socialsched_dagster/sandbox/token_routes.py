@@ -82,6 +82,10 @@ async def fb_exchange(request: Request) -> Response:
 async def _google_token(request: Request) -> Response:
     state, s = _state(request), _state(request).settings
     form = dict(parse_qsl((await request.body()).decode("utf-8", "replace")))
+    if form.get("grant_type") == "authorization_code":  # a channel connecting
+        from ..platforms.youtube.sandbox_oauth import authorization_code
+
+        return authorization_code(request, form)
     if form.get("grant_type") != "refresh_token":
         return errors.oauth_error(
             400, "unsupported_grant_type", f"Invalid grant_type: {form.get('grant_type', '')}"

@@ -299,6 +299,9 @@ class ApiKey(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set for a key created with `--signing`: its requests must be signed (api/signing.py).
+    # Encrypted like OAuth tokens (security/token_cipher.py): the server needs it in clear.
+    signing_secret_enc: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditEntry(Base):
@@ -366,7 +369,20 @@ class WebhookDelivery(Base):
     """One event to one webhook: the delivery log, retried with backoff, replayable."""
 
     __tablename__ = "webhook_deliveries"
-    __table_args__ = (Index(None, "status", "next_attempt_at"), Index(None, "webhook_id", "id"))
+    __table_args__ = (
+        Index(None, "status", "next_attempt_at"),
+        Index(None, "webhook_id", "id"),
+        # An event goes to a webhook once (two processes fanning it out make one delivery);
+        # only replays repeat it.
+        Index(
+            "uq_webhook_deliveries_webhook_id_event_id",
+            "webhook_id",
+            "event_id",
+            unique=True,
+            postgresql_where=text("replay_of IS NULL"),
+            sqlite_where=text("replay_of IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))
@@ -380,6 +396,8 @@ class WebhookDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # One entry per attempt, {n, at, status_code, error, duration_ms}: what the log shows.
+    attempt_log: Mapped[list] = mapped_column(JSON, default=list)
 
 
 class OAuthState(Base):
@@ -399,3 +417,19 @@ class OAuthState(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OAuthClient(Base):
+    """Our app as registered on a server of the user's choosing (a Mastodon instance registers
+    apps through its API, `POST /api/v1/apps`): kept, so each server sees one registration."""
+
+    __tablename__ = "oauth_clients"
+    __table_args__ = (UniqueConstraint("platform", "server_url", "redirect_uri"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    server_url: Mapped[str] = mapped_column(String(MAX_URL))
+    redirect_uri: Mapped[str] = mapped_column(String(MAX_URL))
+    client_id: Mapped[str] = mapped_column(String(255))
+    client_secret_enc: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

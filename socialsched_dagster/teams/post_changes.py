@@ -77,7 +77,8 @@ def fields_of(
     return {
         "scheduled_at": scheduled_at,
         "timezone": timezone,
-        "accounts": " ".join(a.strip() for a in accounts),
+        # `;`, as the CLI's value: ["", ""] names no account, like `--account ";"`.
+        "accounts": ";".join(a.strip() for a in accounts),
         "text": text,
         "title": title,
         "description": description,

@@ -73,6 +73,14 @@ def create_post(
     return stored
 
 
+def _json(model) -> Response:
+    """The model as JSON, serialized once by pydantic: returned as the model itself, FastAPI
+    would dump it, validate the dump against the response model and serialize that again,
+    which for a page of 50 posts costs more CPU than the queries. The response model still
+    documents the answer (the OpenAPI document is unchanged)."""
+    return Response(model.model_dump_json(), media_type="application/json")
+
+
 def _cursor(at: datetime, post_id: int) -> str:
     return base64.urlsafe_b64encode(f"{at.isoformat()}|{post_id}".encode()).decode()
 
@@ -139,15 +147,17 @@ def list_posts(
             next_cursor=_cursor(rows[-1].scheduled_at, rows[-1].id) if more else None,
         )
 
-    return state(request).db.transaction(work, name="api list posts", read_only=True)
+    return _json(state(request).db.transaction(work, name="api list posts", read_only=True))
 
 
 @router.get(
     "/{post_id}", response_model=schemas.Post, summary="A post with its targets and attempts"
 )
 def get_post(post_id: int, request: Request, who: Identity = Depends(viewer)):
-    return state(request).db.transaction(
-        lambda s: _one(s, who, post_id), name="api get post", read_only=True
+    return _json(
+        state(request).db.transaction(
+            lambda s: _one(s, who, post_id), name="api get post", read_only=True
+        )
     )
 
 

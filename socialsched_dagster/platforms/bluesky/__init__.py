@@ -41,8 +41,15 @@ def _sandbox_state(state):
     return BlueskySandbox(state)
 
 
+def _connect():
+    from .oauth import connector
+
+    return connector()
+
+
 SPEC = PlatformSpec(
     platform=Platform.BLUESKY,
+    connect=_connect,
     title="Bluesky",
     account_id_help="the account's DID (did:plc:...), as com.atproto.identity.resolveHandle "
     "gives it; the token is an app password",

@@ -32,8 +32,27 @@ def _refresh(config, http, access_token, _refresh_token):
     return exchange_facebook(config, http, access_token)
 
 
+def _sandbox_routes():
+    from .sandbox_oauth import routes
+
+    return routes()
+
+
+def _sandbox_state(state):
+    from .sandbox_login import FacebookLogin
+
+    return FacebookLogin(state)
+
+
+def _connect():
+    from .oauth import connector
+
+    return connector()
+
+
 SPEC = PlatformSpec(
     platform=Platform.FACEBOOK,
+    connect=_connect,
     title="Facebook",
     account_id_help="the page id",
     build_client=_client,
@@ -62,7 +81,14 @@ SPEC = PlatformSpec(
         "fb_publish",  # POST /{post-id} is_published=true, POST /{video-id} published=true
         "fb_post_read",  # GET /{post-id}, /{video-id}, /{photo-id}
         "fb_videos_list",
+        "fb_oauth_dialog",
+        "fb_oauth_token",
+        "fb_me_accounts",
     ),
+    # Facebook Login (sandbox_oauth.py): the dialog, the code exchange, /me/accounts; who
+    # granted which Page is journalled (sandbox_login.py).
+    sandbox_routes=_sandbox_routes,
+    sandbox_state=_sandbox_state,
 )
 
 __all__ = ["SPEC", "FacebookClient"]

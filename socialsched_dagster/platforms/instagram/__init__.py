@@ -33,8 +33,21 @@ def _refresh(config, http, access_token, _refresh_token):
     return refresh_instagram(config, http, access_token)
 
 
+def _sandbox_routes():
+    from .sandbox_oauth import routes
+
+    return routes()
+
+
+def _connect():
+    from .oauth import connector
+
+    return connector()
+
+
 SPEC = PlatformSpec(
     platform=Platform.INSTAGRAM,
+    connect=_connect,
     title="Instagram",
     account_id_help="the ig-user-id",
     build_client=_client,
@@ -60,7 +73,12 @@ SPEC = PlatformSpec(
         "ig_publish",
         "ig_publishing_limit",
         "ig_media_list",
+        "ig_oauth_authorize",
+        "ig_oauth_token",
+        "ig_token_exchange",
     ),
+    # Business Login for Instagram (sandbox_oauth.py).
+    sandbox_routes=_sandbox_routes,
 )
 
 __all__ = ["SPEC", "InstagramClient"]

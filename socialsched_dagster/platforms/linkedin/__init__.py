@@ -73,8 +73,15 @@ def _sandbox_state(state):
     return LinkedInSandbox(state)
 
 
+def _connect():
+    from .oauth import connector
+
+    return connector()
+
+
 SPEC = PlatformSpec(
     platform=Platform.LINKEDIN,
+    connect=_connect,
     title="LinkedIn",
     account_id_help=ACCOUNT_HELP,
     build_client=_client,
@@ -103,6 +110,8 @@ SPEC = PlatformSpec(
         "linkedin_image_upload",
         "linkedin_image_get",
         "linkedin_token",
+        "linkedin_oauth_authorize",
+        "linkedin_userinfo",
     ),
     sandbox_state=_sandbox_state,
 )

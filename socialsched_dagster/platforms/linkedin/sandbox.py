@@ -7,7 +7,9 @@ www.linkedin.com's token endpoint, all under /linkedin on the sandbox origin.
   POST /linkedin/rest/images?action=initializeUpload    linkedin_images_init
   GET  /linkedin/rest/images/{urn}                linkedin_image_get
   PUT  /linkedin/dms-uploads/{id}/uploaded-image/0      linkedin_image_upload
-  POST /linkedin/oauth/v2/accessToken             linkedin_token
+  POST /linkedin/oauth/v2/accessToken             linkedin_token (refresh and code grants)
+  GET|POST /linkedin/oauth/v2/authorization       linkedin_oauth_authorize (consent page)
+  GET  /linkedin/v2/userinfo                      linkedin_userinfo
 
 Every request passes the shared fault pipeline under those endpoint names. How LinkedIn fails
 when told to: down is a gateway's bare 503; an injected error is LinkedIn's own body; a storm is
@@ -30,7 +32,7 @@ from . import sandbox_images as images
 from . import sandbox_posts as posts
 from . import sandbox_reads as reads
 from .sandbox_calls import LinkedInCall, Refused, li_error, li_of, open_call
-from .sandbox_oauth import access_token, oauth_error
+from .sandbox_oauth import access_token, authorization, oauth_error, userinfo
 
 PREFIX = "/linkedin"
 _SERVER = {500: "INTERNAL_SERVER_ERROR", 503: "SERVICE_UNAVAILABLE", 504: "GATEWAY_TIMEOUT"}
@@ -82,6 +84,13 @@ async def _token(request: Request) -> Response:
     return await guarded(request, "linkedin_token", OAUTH, access_token)
 
 
+def _oauth(endpoint: str, handler):
+    async def route(request: Request) -> Response:
+        return await guarded(request, endpoint, OAUTH, handler)
+
+    return route
+
+
 async def _unknown(request: Request) -> Response:
     return li_error(404, "RESOURCE_NOT_FOUND", "No virtual resource found", 0)
 
@@ -131,5 +140,11 @@ def routes() -> list[Route]:
         ),
         Route(f"{PREFIX}/dms-uploads/{{upload_id}}/uploaded-image/0", _upload, methods=["PUT"]),
         Route(f"{PREFIX}/oauth/v2/accessToken", _token, methods=["POST"]),
+        Route(
+            f"{PREFIX}/oauth/v2/authorization",
+            _oauth("linkedin_oauth_authorize", authorization),
+            methods=["GET", "POST"],
+        ),
+        Route(f"{PREFIX}/v2/userinfo", _oauth("linkedin_userinfo", userinfo), methods=["GET"]),
         Route(f"{PREFIX}/{{path:path}}", _unknown, methods=["GET", "POST", "PUT", "DELETE"]),
     ]

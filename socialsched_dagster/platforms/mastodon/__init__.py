@@ -40,8 +40,15 @@ def _sandbox_state(state):
     return MastodonSandbox(state)
 
 
+def _connect():
+    from .oauth import connector
+
+    return connector()
+
+
 SPEC = PlatformSpec(
     platform=Platform.MASTODON,
+    connect=_connect,
     title="Mastodon",
     account_id_help="the account id on its instance (GET /api/v1/accounts/verify_credentials)",
     build_client=_client,
@@ -71,6 +78,9 @@ SPEC = PlatformSpec(
         "mastodon_account_statuses",
         "mastodon_instance",
         "mastodon_verify_credentials",
+        "mastodon_apps",
+        "mastodon_oauth_authorize",
+        "mastodon_oauth_token",
     ),
     sandbox_state=_sandbox_state,
 )

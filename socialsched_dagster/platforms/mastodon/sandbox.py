@@ -7,6 +7,8 @@ Mastodon's own code describe them (not as our client expects).
 - POST /api/v2/media: multipart `file`; images 200 (processed), videos 202 with `url: null`,
   then GET /api/v1/media/:id answers 206 until processed, 200 after, 404 once attached.
 - DELETE /api/v1/statuses/:id: the status and its media go; its key answers 404 within the hour.
+- POST /api/v1/apps, GET|POST /oauth/authorize, POST /oauth/token: connecting an account
+  (sandbox_oauth.py).
 - GET /api/v1/accounts/:id/statuses (newest first, max_id/since_id/min_id, Link header),
   /api/v1/accounts/verify_credentials, /api/v2/instance (limits from InstanceConfig).
 - Errors as `{"error": "..."}`: 401 (Doorkeeper's words), 422, 429 with X-RateLimit-* (a fixed
@@ -28,6 +30,7 @@ from ...sandbox.pipeline import Family, guarded
 from . import sandbox_render as render
 from .sandbox_http import Refused, answer, base_of, error, open_call, rate_headers, sb_of
 from .sandbox_media import media_status, upload
+from .sandbox_oauth import authorize_page, register_app, token
 from .sandbox_statuses import account_statuses, create_status, delete_status
 
 
@@ -84,6 +87,13 @@ def _route(endpoint: str, handler):
 
 ROUTES = [
     Route("/_sandbox/mastodon/instance", _control, methods=["GET", "POST"]),
+    Route("/api/v1/apps", _route("mastodon_apps", register_app), methods=["POST"]),
+    Route(
+        "/oauth/authorize",
+        _route("mastodon_oauth_authorize", authorize_page),
+        methods=["GET", "POST"],
+    ),
+    Route("/oauth/token", _route("mastodon_oauth_token", token), methods=["POST"]),
     Route("/api/v1/statuses", _route("mastodon_statuses", create_status), methods=["POST"]),
     Route(
         "/api/v1/statuses/{id}",

@@ -59,8 +59,15 @@ def _sandbox_state(state):
     return ThreadsSandbox(state)
 
 
+def _connect():
+    from .oauth import connector
+
+    return connector()
+
+
 SPEC = PlatformSpec(
     platform=Platform.THREADS,
+    connect=_connect,
     title="Threads",
     account_id_help="the Threads user id",
     build_client=_client,
@@ -89,6 +96,9 @@ SPEC = PlatformSpec(
         "threads_media",
         "threads_node",
         "threads_token_refresh",
+        "threads_oauth_authorize",
+        "threads_oauth_token",
+        "threads_token_exchange",
     ),
     sandbox_state=_sandbox_state,
 )

@@ -1,6 +1,8 @@
 """The Threads sandbox: graph.threads.net's routes, mounted under /threads on the sandbox origin.
 
   GET  /refresh_access_token?grant_type=th_refresh_token   (the host's root, no version)
+  GET|POST /oauth/authorize, POST /oauth/access_token, GET /access_token   connecting
+                                            (sandbox_oauth.py)
   POST /v1.0/{user}/threads                 create a container (TEXT, IMAGE, VIDEO, CAROUSEL),
                                             a reply with reply_to_id
   GET  /v1.0/{container}?fields=status,error_message
@@ -29,6 +31,7 @@ from . import sandbox_handlers as h
 from . import sandbox_reads as reads
 from .api import API_VERSION
 from .sandbox_calls import Handler, open_call, threads_state
+from .sandbox_oauth import routes as oauth_routes
 
 PREFIX = "/threads"
 
@@ -121,6 +124,7 @@ def routes() -> list:
         Mount(
             PREFIX,
             routes=[
+                *oauth_routes(),
                 Route("/refresh_access_token", refresh_route, methods=["GET"]),
                 Route("/{version}/{node}", node_route, methods=["GET", "POST"]),
                 Route("/{version}/{node}/{edge}", edge_route, methods=["GET", "POST"]),

@@ -65,8 +65,15 @@ def _sandbox_state(state):
     return XSandbox(state)
 
 
+def _connect():
+    from .oauth import connector
+
+    return connector()
+
+
 SPEC = PlatformSpec(
     platform=Platform.X,
+    connect=_connect,
     title="X",
     account_id_help="the numeric X user id (GET /2/users/me); the token is an OAuth 2 user "
     "token with tweet.write, users.read, media.write and offline.access",
@@ -100,6 +107,7 @@ SPEC = PlatformSpec(
         "x_media_finalize",
         "x_media_status",
         "x_token",
+        "x_oauth_authorize",
     ),
     sandbox_state=_sandbox_state,
 )

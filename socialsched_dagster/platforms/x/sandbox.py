@@ -27,7 +27,7 @@ from ...sandbox.pipeline import Family, guarded
 from . import sandbox_media as media
 from . import sandbox_posts as posts
 from .sandbox_http import Refused, problem, rate_headers, sb_of
-from .sandbox_tokens import token
+from .sandbox_tokens import authorize_page, token
 
 PREFIX = "/x"
 
@@ -89,6 +89,11 @@ def routes() -> list:
         ),
         Route("/2/media/upload", _route("x_media_status", media.status), methods=["GET"]),
         Route("/2/oauth2/token", _route("x_token", token), methods=["POST"]),
+        Route(
+            "/i/oauth2/authorize",
+            _route("x_oauth_authorize", authorize_page),
+            methods=["GET", "POST"],
+        ),
     ]
     return [
         Route("/_sandbox/x/limits", _limits, methods=["GET", "POST"]),

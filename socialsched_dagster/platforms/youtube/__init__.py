@@ -37,12 +37,20 @@ def _refresh(config, http, _access_token, refresh_token):
 
 def _sandbox_routes():
     from .sandbox import ROUTES
+    from .sandbox_oauth import ROUTES as OAUTH_ROUTES
 
-    return ROUTES
+    return [*ROUTES, *OAUTH_ROUTES]
+
+
+def _connect():
+    from .oauth import connector
+
+    return connector()
 
 
 SPEC = PlatformSpec(
     platform=Platform.YOUTUBE,
+    connect=_connect,
     title="YouTube",
     account_id_help="the channel id (UC...)",
     build_client=_client,
@@ -71,6 +79,7 @@ SPEC = PlatformSpec(
         "yt_videos_list",
         "yt_channels",
         "yt_playlist_items",
+        "google_oauth_authorize",
     ),
 )
 

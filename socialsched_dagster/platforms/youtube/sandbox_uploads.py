@@ -91,7 +91,12 @@ async def channels_list(request: Request) -> Response:
 def _channel(channel: str, parts: tuple[str, ...]) -> dict[str, Any]:
     out: dict[str, Any] = {"kind": "youtube#channel", "etag": _etag(channel), "id": channel}
     if "snippet" in parts:
-        out["snippet"] = {"title": f"Sandbox channel {channel}", "description": ""}
+        out["snippet"] = {
+            "title": f"Sandbox channel {channel}",
+            "description": "",
+            # The channel's @handle: letters and digits, from its id.
+            "customUrl": f"@sandbox{hashlib.sha256(channel.encode()).hexdigest()[:8]}",
+        }
     if "contentDetails" in parts:
         suffix = channel[2:] if channel.startswith("UC") else channel
         out["contentDetails"] = {

@@ -96,6 +96,7 @@ def upgrade() -> None:
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("last_used_at", UTCDateTime(), nullable=True),
         sa.Column("revoked_at", UTCDateTime(), nullable=True),
+        sa.Column("signing_secret_enc", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_api_keys"),
         sa.UniqueConstraint("prefix", name="uq_api_keys_prefix"),
     )
@@ -184,7 +185,16 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("delivered_at", UTCDateTime(), nullable=True),
+        sa.Column("attempt_log", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_webhook_deliveries"),
+    )
+    op.create_index(
+        "uq_webhook_deliveries_webhook_id_event_id",
+        "webhook_deliveries",
+        ["webhook_id", "event_id"],
+        unique=True,
+        postgresql_where=sa.text("replay_of IS NULL"),
+        sqlite_where=sa.text("replay_of IS NULL"),
     )
     op.create_index(
         "ix_webhook_deliveries_status_next_attempt_at",
@@ -210,10 +220,28 @@ def upgrade() -> None:
         sa.Column("used_at", UTCDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("state_hash", name="pk_oauth_states"),
     )
+    op.create_table(
+        "oauth_clients",
+        _id(),
+        sa.Column("platform", sa.String(32), nullable=False),
+        sa.Column("server_url", sa.String(2048), nullable=False),
+        sa.Column("redirect_uri", sa.String(2048), nullable=False),
+        sa.Column("client_id", sa.String(255), nullable=False),
+        sa.Column("client_secret_enc", sa.Text(), nullable=True),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_oauth_clients"),
+        sa.UniqueConstraint(
+            "platform",
+            "server_url",
+            "redirect_uri",
+            name="uq_oauth_clients_platform_server_url_redirect_uri",
+        ),
+    )
 
 
 def downgrade() -> None:
     for table in (
+        "oauth_clients",
         "oauth_states",
         "webhook_deliveries",
         "webhook_events",
