@@ -269,7 +269,7 @@ def _limiter(request: Request) -> RateLimiter | None:
     return limiter
 
 
-def _cipher(request: Request):
+def request_cipher(request: Request):
     from ..security.token_cipher import TokenCipher
 
     holder = request.app.state
@@ -295,7 +295,7 @@ def _check_signature(request: Request, secret_enc: str, body: bytes) -> None:
 
     identity = request.state.identity
     try:
-        secret = _cipher(request).decrypt(secret_enc)
+        secret = request_cipher(request).decrypt(secret_enc)
     except TokenKeyError:
         log.error("the signing secret of key %s cannot be decrypted", identity.key_id)
         raise ApiError(

@@ -266,5 +266,10 @@ def rotate_key():
     from ..store.accounts import rotate_token_encryption
 
     key = cipher()
-    count = database().transaction(lambda s: rotate_token_encryption(s, key), name="rotate-key")
-    click.echo(f"re-encrypted {count} token(s) under the primary key")
+    tokens, others = database().transaction(
+        lambda s: rotate_token_encryption(s, key), name="rotate-key"
+    )
+    click.echo(
+        f"re-encrypted {tokens} token(s) and {others} other secret(s) (signing, webhook and "
+        "OAuth app secrets) under the primary key"
+    )

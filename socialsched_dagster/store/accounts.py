@@ -236,11 +236,25 @@ def enable_account(
     return release_held(session, account.id, now=now, stale_before=stale_before)
 
 
-def rotate_token_encryption(session: Session, cipher: TokenCipher) -> int:
-    """Re-encrypt every stored token under the primary key. Returns the number of tokens."""
+def rotate_token_encryption(session: Session, cipher: TokenCipher) -> tuple[int, int]:
+    """Re-encrypt every stored secret under the primary key: the accounts' tokens, and the
+    API's (request-signing secrets, webhook secrets, OAuth verifiers and app secrets), so the
+    old key can be dropped without leaving any of them unreadable. Returns (tokens, others)."""
+    from .models import ApiKey, OAuthClient, OAuthState, Webhook
+
     tokens = session.scalars(select(OAuthToken)).all()
     for token in tokens:
         token.access_token_enc = cipher.rotate(token.access_token_enc)
         if token.refresh_token_enc:
             token.refresh_token_enc = cipher.rotate(token.refresh_token_enc)
-    return len(tokens)
+    others = 0
+    for model, column in (
+        (ApiKey, "signing_secret_enc"),
+        (Webhook, "secret_enc"),
+        (OAuthState, "verifier_enc"),
+        (OAuthClient, "client_secret_enc"),
+    ):
+        for row in session.scalars(select(model).where(getattr(model, column).is_not(None))):
+            setattr(row, column, cipher.rotate(getattr(row, column)))
+            others += 1
+    return len(tokens), others

@@ -26,7 +26,7 @@ from .. import schemas, views
 from ..context import admin, state
 from ..errors import ApiError
 from ..oauth_pages import connected_page, error_page
-from ..security import _cipher
+from ..security import request_cipher
 
 router = APIRouter(prefix="/oauth", tags=["oauth"])
 
@@ -65,7 +65,9 @@ def _flow(request: Request) -> Flow:
     flow = getattr(holder, "socialsched_oauth", None)
     if flow is None:
         app = state(request)
-        flow = Flow(app.db, _cipher(request), app.settings.oauth, app.settings.api.public_url)
+        flow = Flow(
+            app.db, request_cipher(request), app.settings.oauth, app.settings.api.public_url
+        )
         holder.socialsched_oauth = flow
     return flow
 
