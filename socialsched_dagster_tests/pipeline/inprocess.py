@@ -1,18 +1,30 @@
-"""Publishing runs in the test process: the real WindowRun, clients, guard and refresher, as the
-asset builds them, against the sandbox over HTTP (no Dagster process start per run)."""
+"""Publishing runs in the test process, against the sandbox over HTTP (no process start per run):
+
+- `window_run`: the real WindowRun, clients, guard and refresher, as the asset builds them;
+- `execute_window`: the platform's publishing job itself (the asset, its resources read from the
+  environment, the window check, the Dagster instance of DAGSTER_HOME), executed in process as the
+  run worker executes it. For tests about publishing, not about processes: a `dagster job
+  execute` process costs seconds of imports per run (tests of kills, signals and concurrent
+  runs use `World.run`).
+"""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from dagster import DagsterInstance
+
 from socialsched_dagster.domain.platforms import Platform
+from socialsched_dagster.pipeline.definitions import build_definitions
+from socialsched_dagster.pipeline.partitions import partition_key
 from socialsched_dagster.pipeline.resources.platforms import PlatformsResource
 from socialsched_dagster.pipeline.resources.publishing import publishing_config_from_env
 from socialsched_dagster.pipeline.resources.redis import RedisResource
 from socialsched_dagster.platforms.base import PublishJob
 from socialsched_dagster.publishing.jobs import load_job
 from socialsched_dagster.publishing.window_run import WindowRun
+from socialsched_dagster.store import database
 from socialsched_dagster.store.due import hour_floor
 from socialsched_dagster.store.models import PostTarget
 from socialsched_dagster.store.publishing import Claim, Window
@@ -46,6 +58,36 @@ def window_run(
         backfill=backfill,
         refresher=platforms.refresher(world.db),
     )
+
+
+def execute_window(
+    world, platform: Platform, *, trigger: str | None = "sensor", partition: str | None = None
+) -> tuple[bool, str]:
+    """Execute `publish_<platform>` for the window of the world's last scheduled posts, tagged
+    as `World.run` tags its run. Returns whether the run succeeded and its log (for messages).
+    Definitions are built afresh: they read SOCIALSCHED_* from the environment, as a run
+    process does at its start."""
+    key = partition or partition_key(hour_floor(world.last_due))
+    tags = {"socialsched/trigger": trigger} if trigger else {}
+    job = build_definitions().resolve_job_def(f"publish_{platform.value}")
+    try:
+        with DagsterInstance.get() as instance:
+            result = job.execute_in_process(
+                instance=instance, partition_key=key, tags=tags, raise_on_error=False
+            )
+    finally:
+        _dispose_engines(world.db.url)
+    log = "\n".join(f"{e.event_type_value}: {e.message}" for e in result.all_events if e.message)
+    return result.success, log[-6000:]
+
+
+def _dispose_engines(url: str) -> None:
+    """The run's engines are kept per process (store.database.get_database); a run process
+    closes them on exit, here they are closed after the run: no connection outlives the test's
+    database (a pooled one would hold up its TRUNCATE or DROP)."""
+    for (engine_url, _options), db in list(database._registry.items()):
+        if engine_url == url:
+            db.dispose()
 
 
 def claim_one(world, platform: Platform, run_id: str, *, backfill=True) -> Claim:

@@ -16,6 +16,16 @@ from socialsched_dagster.platforms.instagram import InstagramClient
 from socialsched_dagster.platforms.youtube import YouTubeClient
 from socialsched_dagster.sandbox.process import SandboxProcess
 
+# The pipeline's fixtures (a sandbox with a journal, both databases, real Redis, a Dagster home)
+# for the folders' runs through the publishing job: imported once here, not in each folder's
+# conftest, so that the folders share one session sandbox instead of starting one each.
+from socialsched_dagster_tests.pipeline.conftest import (  # noqa: F401  (fixtures)
+    clean_sandbox,
+    pipeline_env,
+    sandbox,
+    world,
+)
+
 from .helpers import APP_ID, APP_SECRET, GOOGLE_ID, GOOGLE_SECRET, Recording
 
 SETTINGS = {

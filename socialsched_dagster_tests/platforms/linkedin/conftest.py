@@ -1,6 +1,5 @@
 """LinkedIn client fixtures on the folder's sandbox (platforms/conftest.py, reset before each
-test), and the pipeline's fixtures (a sandbox with a journal, both databases, real Redis) for
-the runs through the real worker."""
+test; the pipeline's fixtures for the runs through the publishing job come from there too)."""
 
 from __future__ import annotations
 
@@ -11,12 +10,6 @@ import pytest
 from socialsched_dagster.platforms.config import PlatformConfig
 from socialsched_dagster.platforms.linkedin import LinkedInClient
 from socialsched_dagster.platforms.linkedin.settings import LinkedInSettings
-from socialsched_dagster_tests.pipeline.conftest import (  # noqa: F401  (fixtures)
-    clean_sandbox,
-    pipeline_env,
-    sandbox,
-    world,
-)
 
 from ..helpers import Recording
 from .helpers import CLIENT_ID, CLIENT_SECRET

@@ -1,5 +1,6 @@
-"""LinkedIn posts through the real worker (a `dagster job execute` process), on both databases,
-with 30 % of the post creates' answers lost after LinkedIn committed them:
+"""LinkedIn posts through the real publishing job (executed in process: the point is the
+publishing, not the process), on both databases, with 30 % of the post creates' answers lost
+after LinkedIn committed them:
 
 - for a page, whose posts can be read back, every post is published exactly once, the lost
   ones found among the page's posts;
@@ -17,6 +18,7 @@ from socialsched_dagster.platforms.linkedin import SANDBOX_PREFIX
 from socialsched_dagster.store.accounts import add_account
 from socialsched_dagster.store.models import PublishAttempt, utcnow
 from socialsched_dagster.store.posts import insert_posts, settle_target
+from socialsched_dagster_tests.pipeline.inprocess import execute_window
 
 from .helpers import MEMBER, PAGE, P
 
@@ -47,7 +49,7 @@ def _schedule(world, cipher, author: str, count: int) -> list[int]:
             s, cipher, platform=P, external_id=author, handle="test_linkedin",
             access_token=issued["access_token"],
         )  # fmt: skip
-        due = utcnow() + timedelta(seconds=3)
+        due = utcnow() + timedelta(seconds=1)
         world.last_due = due
         requests = [
             PostRequest(_content(n, due.timestamp()), due, "UTC", (account.id,), frozenset(),
@@ -59,23 +61,27 @@ def _schedule(world, cipher, author: str, count: int) -> list[int]:
     return world.db.transaction(work)
 
 
-def _env(world, **more: str) -> dict[str, str]:
-    return {
+def _env(world, monkeypatch, **more: str) -> None:
+    """The run's environment: LinkedIn on the sandbox, test-sized read timeouts."""
+    env = {
         "SOCIALSCHED_LINKEDIN_BASE_URL": f"{world.sandbox.base_url}{SANDBOX_PREFIX}",
         "SOCIALSCHED_PLATFORM_READ_TIMEOUT_S": "1",
         **more,
     }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
 
 
 def _linkedin_ledger(world) -> list[dict]:
     return [e for e in world.ledger() if e["platform"] == P.value]
 
 
-def test_a_pages_lost_answers_are_published_exactly_once(world, cipher):
+def test_a_pages_lost_answers_are_published_exactly_once(world, cipher, monkeypatch):
     world.sandbox.control.set_faults(DROPS)
     ids = _schedule(world, cipher, PAGE, POSTS)
-    code, out = world.run(P, extra_env=_env(world))
-    assert code == 0, out[-4000:]
+    _env(world, monkeypatch)
+    ok, out = execute_window(world, P)
+    assert ok, out[-4000:]
     assert world.statuses(P) == dict.fromkeys(ids, "published"), out[-4000:]
     world.assert_exactly_once()
     ledger = _linkedin_ledger(world)
@@ -93,13 +99,13 @@ def test_a_pages_lost_answers_are_published_exactly_once(world, cipher):
     assert outcomes.count("published") == POSTS - dropped
 
 
-def test_a_member_without_read_permission_never_gets_a_post_twice(world, cipher):
+def test_a_member_without_read_permission_never_gets_a_post_twice(world, cipher, monkeypatch):
     world.sandbox.control.set_faults(DROPS)
     ids = _schedule(world, cipher, MEMBER, POSTS)
     # A long back-off: the run ends once only the undecidable ones are left.
-    env = _env(world, SOCIALSCHED_PUBLISH_RETRY_SCALE="10")
-    code, out = world.run(P, extra_env=env)
-    assert code == 0, out[-4000:]
+    _env(world, monkeypatch, SOCIALSCHED_PUBLISH_RETRY_SCALE="10")
+    ok, out = execute_window(world, P)
+    assert ok, out[-4000:]
     dropped = world.sandbox.control.stats()["dropped"].get("linkedin_posts_create", 0)
     assert dropped >= 1
     ledger = _linkedin_ledger(world)
@@ -119,8 +125,8 @@ def test_a_member_without_read_permission_never_gets_a_post_twice(world, cipher)
         assert "socialsched posts settle" in t.error_message
     # A run meanwhile leaves them alone: nothing asked, nothing sent.
     asked = world.sandbox.control.stats()["requests"]["linkedin_posts_list"]
-    code, out = world.run(P, extra_env=env)
-    assert code == 0, out[-4000:]
+    ok, out = execute_window(world, P)
+    assert ok, out[-4000:]
     assert world.statuses(P) == statuses
     assert world.sandbox.control.stats()["requests"]["linkedin_posts_list"] == asked
     # The person found them on the profile and settles them with the URNs they saw.

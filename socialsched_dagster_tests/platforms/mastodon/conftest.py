@@ -1,6 +1,6 @@
 """Mastodon client fixtures: the platform folder's sandbox (reset before each test), the
-account's server being that sandbox, and test-sized waits; and the pipeline's fixtures (a
-sandbox with a journal, both databases, real Redis) for the run through the real worker."""
+account's server being that sandbox, and test-sized waits. The pipeline's fixtures for the run
+through the publishing job come from platforms/conftest.py."""
 
 from __future__ import annotations
 
@@ -15,12 +15,6 @@ from socialsched_dagster.platforms.config import PlatformConfig
 from socialsched_dagster.platforms.mastodon import MastodonClient
 from socialsched_dagster.platforms.mastodon.settings import MastodonSettings
 from socialsched_dagster.security.public_urls import MediaPolicy
-from socialsched_dagster_tests.pipeline.conftest import (  # noqa: F401  (fixtures)
-    clean_sandbox,
-    pipeline_env,
-    sandbox,
-    world,
-)
 
 from ..helpers import Recording
 

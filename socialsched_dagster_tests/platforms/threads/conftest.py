@@ -1,5 +1,5 @@
-"""Threads client fixtures on the folder's sandbox (platforms/conftest.py), and the pipeline
-fixtures (a sandbox with a journal, both databases, real Redis) for the exactly-once run."""
+"""Threads client fixtures on the folder's sandbox (platforms/conftest.py, which also provides
+the pipeline's fixtures for the exactly-once run)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,6 @@ import pytest
 
 from socialsched_dagster.platforms.config import PlatformConfig
 from socialsched_dagster.platforms.threads import ThreadsClient
-from socialsched_dagster_tests.pipeline.conftest import (  # noqa: F401  (fixtures)
-    clean_sandbox,
-    pipeline_env,
-    sandbox,
-    world,
-)
 
 from ..helpers import Recording
 

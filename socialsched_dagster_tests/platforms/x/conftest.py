@@ -1,6 +1,6 @@
-"""X client fixtures on the folder's sandbox (platforms/conftest.py, reset before each test),
-test-sized media waits, and the pipeline's fixtures (a sandbox with a journal, both databases,
-real Redis) for the exactly-once run through the real worker."""
+"""X client fixtures on the folder's sandbox (platforms/conftest.py, reset before each test;
+the pipeline's fixtures for the runs through the publishing job come from there too), and
+test-sized media waits."""
 
 from __future__ import annotations
 
@@ -14,12 +14,6 @@ from socialsched_dagster.platforms.config import PlatformConfig
 from socialsched_dagster.platforms.x import XClient
 from socialsched_dagster.platforms.x.settings import XSettings
 from socialsched_dagster.security.public_urls import MediaPolicy
-from socialsched_dagster_tests.pipeline.conftest import (  # noqa: F401  (fixtures)
-    clean_sandbox,
-    pipeline_env,
-    sandbox,
-    world,
-)
 
 from ..helpers import Recording
 

@@ -1,4 +1,5 @@
-"""X through the real worker (a `dagster job execute` process), on both databases: with 30 % of
+"""X through the real publishing job (executed in process: the point is the publishing, not the
+process), on both databases: with 30 % of
 the post requests' answers lost after X stored the post, every post is published exactly once
 (the sandbox's ledger says so), each lost answer settled by finding the post on the account;
 and a token X will not renew holds the account for a reconnect."""
@@ -14,6 +15,7 @@ from socialsched_dagster.domain.post_requests import PostRequest
 from socialsched_dagster.store.accounts import add_account
 from socialsched_dagster.store.models import Account, PublishAttempt, utcnow
 from socialsched_dagster.store.posts import insert_posts
+from socialsched_dagster_tests.pipeline.inprocess import execute_window
 
 from .helpers import USER, P, tokens
 
@@ -45,7 +47,7 @@ def x_account(world, cipher, issued: dict, expires_in_s: float = 7200) -> int:
 
 
 def schedule(world, account_id: int, count: int) -> list[int]:
-    due = utcnow() + timedelta(seconds=3)
+    due = utcnow() + timedelta(seconds=1)
     world.last_due = due
     requests = [
         PostRequest(_content(i), due, "UTC", (account_id,), frozenset(), None, f"x-{due}-{i}")
@@ -62,8 +64,8 @@ def test_lost_answers_are_each_published_exactly_once(world, cipher):
         drop_hold_seconds=1,
         video_processing_seconds=1,
     )
-    code, out = world.run(P)
-    assert code == 0, out[-4000:]
+    ok, out = execute_window(world, P)
+    assert ok, out[-4000:]
     assert world.statuses(P) == dict.fromkeys(ids, "published"), out[-4000:]
     world.assert_exactly_once()
     ledger = [e for e in world.ledger() if e["platform"] == "x"]
@@ -81,14 +83,15 @@ def test_lost_answers_are_each_published_exactly_once(world, cipher):
     assert outcomes.count("published") == POSTS - dropped
 
 
-def test_a_refresh_x_refuses_holds_the_account_for_a_reconnect(world, cipher):
+def test_a_refresh_x_refuses_holds_the_account_for_a_reconnect(world, cipher, monkeypatch):
     sandbox = world.sandbox
     issued = tokens(sandbox, expires_in=60)
     account_id = x_account(world, cipher, issued, expires_in_s=60)
     sandbox.control.revoke(USER, P.value)  # the user removed the app: both tokens are dead
     schedule(world, account_id, 2)
-    code, out = world.run(P, extra_env={"SOCIALSCHED_X_CLIENT_ID": "sandbox-x-app"})
-    assert code == 0, out[-4000:]
+    monkeypatch.setenv("SOCIALSCHED_X_CLIENT_ID", "sandbox-x-app")
+    ok, out = execute_window(world, P)
+    assert ok, out[-4000:]
     assert set(world.statuses(P).values()) == {"held"}, out[-4000:]
     for t in world.targets():
         assert t.error_kind == ErrorKind.AUTH_EXPIRED.value
