@@ -112,7 +112,15 @@ class Guard:
             if not started:
                 await _send_error(
                     send,
-                    ApiError(503, "timeout", f"the request took longer than {self.timeout_s:g} s"),
+                    # The handler's thread cannot be stopped: a change may still be committed.
+                    # Saying so is what lets a client retry safely (with its Idempotency-Key).
+                    ApiError(
+                        503,
+                        "timeout",
+                        f"the request took longer than {self.timeout_s:g} s and may still "
+                        "complete: send it again with the same Idempotency-Key, or read the "
+                        "resource before changing it again",
+                    ),
                 )
         except Exception as exc:
             # A bug: answered here, with the headers, instead of by Starlette's last-resort
@@ -195,8 +203,8 @@ async def protect(request: Request) -> None:
 
 
 def _admit(request: Request) -> str | None:
-    from ..store.models import ApiKey, utcnow
-    from ..teams.api_keys import authenticate
+    from ..store.models import utcnow
+    from ..teams.api_keys import find_key
     from .context import UNAUTHORIZED, _bearer, state
 
     app = state(request)
@@ -205,11 +213,11 @@ def _admit(request: Request) -> str | None:
     if key is not None:
 
         def work(session):
-            identity = authenticate(session, key, now=utcnow())
-            if identity is None:
+            found = find_key(session, key, now=utcnow())
+            if found is None:
                 return None
-            # Already in the session (authenticate loaded the row): no second query.
-            return identity, session.get(ApiKey, identity.key_id).signing_secret_enc
+            identity, row = found  # the row itself: no second query for its signing secret
+            return identity, row.signing_secret_enc
 
         found = app.db.transaction(work, name="api auth")
     limiter = _limiter(request)

@@ -174,3 +174,47 @@ def chaos_cmd(smoke, faults, log_dir, json_out, **overrides):
         json_out.write_text(json.dumps(result, indent=2, default=str))
     if result["problems"]:
         raise SystemExit(1)
+
+
+@bench_group.command("api")
+@click.option("--clients", default=1000, show_default=True, type=click.IntRange(1, 20_000))
+@click.option("--duration", "duration_s", default=300.0, show_default=True, type=float)
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 16),
+              help="uvicorn worker processes of `socialsched api serve`")  # fmt: skip
+@click.option("--think", "think_s", default=None, type=float,
+              help="mean think time per client between requests, s [default: 10]")  # fmt: skip
+@click.option("--due-per-s", default=None, type=float,
+              help="posts falling due per second while the load runs")  # fmt: skip
+@click.option("--generator-nice", default=None, type=click.IntRange(0, 19),
+              help="run the load generator at this nice level (default 0)")  # fmt: skip
+@click.option("--postgres-url", default=None, help="emptied first; default: a server of our own")
+@click.option("--redis-url", default=None, help="flushed first; default: a server of our own")
+@click.option(
+    "--json-out", type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("BENCHMARKS.json"), show_default=True,
+    help="the result goes in under the key `api` (a list: one entry per run)",
+)  # fmt: skip
+@click.option("--keep", default=5, show_default=True, help="runs kept in the JSON file")
+@click.option("--log-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="keep the daemon's, the API server's and the generator's logs here")  # fmt: skip
+def api_cmd(clients, duration_s, workers, think_s, due_per_s, generator_nice, postgres_url,
+            redis_url, json_out, keep, log_dir):  # fmt: skip
+    """N clients creating, reading and listing posts over HTTP for DURATION seconds on
+    PostgreSQL + Redis while the daemon publishes; prints the figures against the targets."""
+    from ..bench.api_bench import ApiBenchPlan, run_api_bench, with_overrides
+    from ..bench.api_report import record, summary
+    from ..bench.environment import ensure_database
+
+    _stoppable()
+    plan = with_overrides(
+        ApiBenchPlan(clients=clients, duration_s=duration_s, workers=workers),
+        think_s=think_s, due_per_s=due_per_s, generator_nice=generator_nice,
+        database_url=postgres_url, redis_url=redis_url,
+    )  # fmt: skip
+    if postgres_url:
+        ensure_database(postgres_url)
+    result = run_api_bench(plan, log=click.echo, log_dir=log_dir)
+    click.echo("\n".join(summary(result)))
+    if json_out:
+        record(json_out, result, keep=keep)
+        click.echo(f"written to {json_out} under `api`")

@@ -15,6 +15,10 @@ from __future__ import annotations
 from ..publishing.settings import PublishSettings
 
 PRIORITY_TAG = "dagster/priority"
+# Which lane a run is in: the instance caps the lanes that are not publishing
+# (`tag_concurrency_limits` in both dagster.yaml files), so however many health checks or token
+# refreshes pile up, they never hold the run slots the platforms' publishing runs need.
+LANE_TAG = "socialsched/lane"
 MAX_RUNTIME_TAG = "dagster/max_runtime"
 PUBLISH_PRIORITY = 10
 TOKEN_REFRESH_PRIORITY = 5
@@ -35,6 +39,7 @@ def publishing_run_tags(settings: PublishSettings, lead_s: float) -> dict[str, s
     return {
         PRIORITY_TAG: str(PUBLISH_PRIORITY),
         MAX_RUNTIME_TAG: str(publishing_max_runtime_s(settings, lead_s)),
+        LANE_TAG: "publishing",
     }
 
 
@@ -42,8 +47,15 @@ def token_refresh_run_tags() -> dict[str, str]:
     return {
         PRIORITY_TAG: str(TOKEN_REFRESH_PRIORITY),
         MAX_RUNTIME_TAG: str(SHORT_JOB_MAX_RUNTIME_S),
+        LANE_TAG: "tokens",
     }
 
 
+def upkeep_run_tags() -> dict[str, str]:
+    """Reports and engagement reads: the capped upkeep lane, no runtime bound (their length
+    grows with the history they read)."""
+    return {LANE_TAG: "upkeep"}
+
+
 def health_run_tags() -> dict[str, str]:
-    return {MAX_RUNTIME_TAG: str(SHORT_JOB_MAX_RUNTIME_S)}
+    return {MAX_RUNTIME_TAG: str(SHORT_JOB_MAX_RUNTIME_S), **upkeep_run_tags()}

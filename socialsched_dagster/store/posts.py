@@ -72,7 +72,13 @@ def insert_posts(
     needs approval gets targets nothing publishes until an approver schedules them."""
     if not requests:
         return []
-    platform_of = dict(session.execute(select(Account.id, Account.platform)).all())
+    # Only the accounts asked for: one API request must not read every workspace's accounts.
+    wanted = {account_id for r in requests for account_id in r.account_ids}
+    platform_of = dict(
+        session.execute(
+            select(Account.id, Account.platform).where(Account.id.in_(sorted(wanted)))
+        ).all()
+    )
     now = utcnow()
     post_ids: list[int] = []
     for start in range(0, len(requests), 1000):

@@ -81,6 +81,14 @@ def split_key(plaintext: str) -> tuple[str, str] | None:
 def authenticate(session: Session, plaintext: str, *, now: datetime) -> Identity | None:
     """The identity behind a key, or None for a key that is malformed, unknown or revoked
     (one answer for all three, so a caller learns nothing about which)."""
+    found = find_key(session, plaintext, now=now)
+    return found[0] if found else None
+
+
+def find_key(session: Session, plaintext: str, *, now: datetime) -> tuple[Identity, ApiKey] | None:
+    """`authenticate`, and the key's row with it: a caller that needs another of its columns
+    gets it without a second query (the session holds rows weakly: once this returned, the row
+    it loaded may be gone from the session, and `session.get` would SELECT it again)."""
     parts = split_key(plaintext)
     if parts is None:
         return None
@@ -100,9 +108,10 @@ def authenticate(session: Session, plaintext: str, *, now: datetime) -> Identity
         LAST_USED_RESOLUTION_S
     ):
         session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
-    return Identity(
+    identity = Identity(
         key.id, key.workspace_id, workspace_name, Role(key.role), f"key:{key.name}#{key.id}"
     )
+    return identity, key
 
 
 def list_keys(session: Session, workspace: Workspace) -> list[ApiKey]:

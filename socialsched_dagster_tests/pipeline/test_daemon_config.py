@@ -70,3 +70,39 @@ def test_the_embedded_instance_loads_the_heartbeat_launcher(tmp_path, monkeypatc
         assert instance.run_launcher.supports_check_run_worker_health
         assert instance.run_monitoring_enabled
         assert instance.get_settings("sensors")["use_threads"] is True
+
+
+@pytest.mark.parametrize("path", INSTANCE_FILES)
+def test_other_lanes_never_hold_the_slots_publishing_needs_at_an_hour_boundary(path):
+    """At an hour boundary every platform starts its next window's run while the last one
+    drains: 2 runs per platform. Health checks and token refreshes are capped by their lane, so
+    the rest of the slots are always there for publishing (a bench run saw X's and LinkedIn's
+    runs start a minute late when a health check held the 8th of 8 slots)."""
+    from socialsched_dagster.pipeline.run_tags import LANE_TAG
+
+    runs = yaml.safe_load((REPO / path).read_text())["concurrency"]["runs"]
+    lanes = {
+        limit["value"]: limit["limit"]
+        for limit in runs["tag_concurrency_limits"]
+        if limit["key"] == LANE_TAG
+    }
+    jobs = [j for j in defs.resolve_all_job_defs() if not j.name.startswith("__")]
+    for job in jobs:
+        lane = job.run_tags[LANE_TAG]
+        assert (lane == "publishing") == job.name.startswith("publish_"), job.name
+        assert lane == "publishing" or lane in lanes, f"{job.name}: lane {lane} has no cap"
+    assert runs["max_concurrent_runs"] >= 2 * len(Platform) + sum(lanes.values())
+
+
+def test_the_embedded_instance_applies_the_lane_limits(tmp_path, monkeypatch):
+    from dagster import DagsterInstance
+
+    (tmp_path / "dagster.yaml").write_text((REPO / "dagster.yaml").read_text())
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    with DagsterInstance.get() as instance:
+        # What the run queue daemon reads (not the coordinator object's own defaults).
+        queue = instance.get_concurrency_config().run_queue_config
+        assert queue.max_concurrent_runs >= 2 * len(Platform)
+        assert {"key": "socialsched/lane", "value": "upkeep", "limit": 2} in (
+            queue.tag_concurrency_limits
+        )

@@ -35,6 +35,7 @@ from ...settings import load_settings
 from ...store.models import utcnow
 from ..resources.database import DatabaseResource
 from ..resources.platforms import PlatformsResource, platform_config_from_env
+from ..run_tags import upkeep_run_tags
 
 # end_offset=1: today's report can be built (and rebuilt) while the day goes on, e.g. right
 # after an incident; the schedule below still builds yesterday's, once it has settled.
@@ -145,6 +146,7 @@ publishing_report_job = define_asset_job(
     partitions_def=DAILY,
     executor_def=in_process_executor,
     description="Build one UTC day's publishing report.",
+    tags=upkeep_run_tags(),  # the upkeep lane: never a slot publishing needs
 )
 
 
@@ -168,6 +170,7 @@ post_insights_job = define_asset_job(
     selection=[post_insights],
     executor_def=in_process_executor,
     description="Read the engagement of the last days' posts from the platforms.",
+    tags=upkeep_run_tags(),
 )
 # Off by default: it spends platform rate budget, which is for publishing first.
 post_insights_schedule = ScheduleDefinition(
