@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import logging
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -64,21 +66,45 @@ def execute_window(
     world, platform: Platform, *, trigger: str | None = "sensor", partition: str | None = None
 ) -> tuple[bool, str]:
     """Execute `publish_<platform>` for the window of the world's last scheduled posts, tagged
-    as `World.run` tags its run. Returns whether the run succeeded and its log (for messages).
-    Definitions are built afresh: they read SOCIALSCHED_* from the environment, as a run
-    process does at its start."""
+    as `World.run` tags its run. Returns whether the run succeeded and what a run process would
+    have printed: the run's whole event log (its own messages and Dagster's events) and, after
+    it, the Python warnings logged meanwhile. Definitions are built afresh: they read
+    SOCIALSCHED_* from the environment, as a run process does at its start."""
     key = partition or partition_key(hour_floor(world.last_due))
     tags = {"socialsched/trigger": trigger} if trigger else {}
     job = build_definitions().resolve_job_def(f"publish_{platform.value}")
     try:
-        with DagsterInstance.get() as instance:
+        with DagsterInstance.get() as instance, _python_log() as python_log:
             result = job.execute_in_process(
                 instance=instance, partition_key=key, tags=tags, raise_on_error=False
             )
+            run_log = [
+                f"{logging.getLevelName(e.level)} {e.user_message}"
+                for e in instance.all_logs(result.run_id)
+            ]
     finally:
         _dispose_engines(world.db.url)
-    log = "\n".join(f"{e.event_type_value}: {e.message}" for e in result.all_events if e.message)
-    return result.success, log[-6000:]
+    return result.success, "\n".join(run_log + python_log)
+
+
+@contextmanager
+def _python_log():
+    """Lines logged through `logging` while the block runs, at the levels the root logger lets
+    through (a run process prints the same ones to its stderr)."""
+    lines: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(self.format(record))
+
+    handler = Collect()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield lines
+    finally:
+        root.removeHandler(handler)
 
 
 def _dispose_engines(url: str) -> None:

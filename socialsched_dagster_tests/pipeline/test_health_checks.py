@@ -13,6 +13,7 @@ from socialsched_dagster.resilience.guard import ResilientGuard
 from socialsched_dagster.store.models import PostTarget, PublishAttempt, utcnow
 
 from .conftest import finish, wait_for
+from .inprocess import execute_window
 
 FB, IG = Platform.FACEBOOK, Platform.INSTAGRAM
 
@@ -29,8 +30,8 @@ def evaluate(world) -> dict:
 
 def test_healthy_publishing_passes_every_check_with_its_measured_value(world):
     world.schedule(FB, 3, due_in_s=3)
-    code, out = world.run(FB)
-    assert code == 0, out
+    ok, out = execute_window(world, FB)
+    assert ok, out
     checks = evaluate(world)
     failing = {k: e.description for k, e in checks.items() if not e.passed}
     assert failing == {}

@@ -1,6 +1,7 @@
 """Resilience end to end: breaker, platform throttling, malformed answers, Redis loss and the
-status every error kind leaves a target in (real run processes, sandbox over HTTP, and a real
-redis-server of each test's own)."""
+status every error kind leaves a target in (sandbox over HTTP, and a real redis-server of each
+test's own). Runs that are watched or stopped while they go execute as real run processes; runs
+that only have to finish execute the publishing job in this process (`execute_window`)."""
 
 import os
 import shutil
@@ -22,6 +23,7 @@ from socialsched_dagster.sandbox.process import SandboxProcess
 from socialsched_dagster.store.models import Account, PostTarget, PublishAttempt
 
 from .conftest import EXTERNAL_IDS, finish, wait_for
+from .inprocess import execute_window
 
 FB, IG = Platform.FACEBOOK, Platform.INSTAGRAM
 IG_ENDPOINTS = (
@@ -104,12 +106,19 @@ def own_redis():
 
 
 @pytest.fixture
-def world(world, own_redis):
-    """The conftest world, with its runs and this test's guards on the test's own Redis (the
-    shared one when no redis-server binary is installed)."""
+def world(world, own_redis, monkeypatch):
+    """The conftest world, with its runs (processes and in-process) and this test's guards on
+    the test's own Redis (the shared one when no redis-server binary is installed)."""
     if own_redis is not None:
         world.env["REDIS_URL"] = own_redis.url
+        monkeypatch.setenv("REDIS_URL", own_redis.url)
     return world
+
+
+def set_env(monkeypatch, env: dict) -> None:
+    """Settings of the next in-process run (each run reads them as it starts)."""
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
 
 
 # -- 1. a 5xx storm opens the breaker ------------------------------------------------------------
@@ -243,8 +252,8 @@ def test_a_429_with_retry_after_is_honoured_and_shared(world):
 def test_a_malformed_answer_fails_only_its_target(world):
     world.sandbox.control.set_faults(malformed={"endpoints": ["ig_container_status"], "count": 1})
     ids = world.schedule(IG, 4, due_in_s=2)
-    code, out = world.run(IG)
-    assert code == 0, out
+    ok, out = execute_window(world, IG)
+    assert ok, out
     statuses = world.statuses()
     failed = [i for i in ids if statuses[i] == "failed"]
     assert len(failed) == 1, statuses
@@ -295,8 +304,8 @@ def test_a_platform_validation_error_fails_the_target_with_the_platforms_message
     # 2,300 characters: stored directly, as if our own validation had let it through.
     (bad,) = world.schedule(IG, 1, due_in_s=2, text="x" * 2300)
     (good,) = world.schedule(IG, 1, due_in_s=2)
-    code, out = world.run(IG)
-    assert code == 0, out
+    ok, out = execute_window(world, IG)
+    assert ok, out
     t = target(world, bad)
     assert t.status == "failed" and t.error_kind == ErrorKind.VALIDATION.value
     assert "The caption is too long" in t.error_message
@@ -312,8 +321,8 @@ def test_a_platform_validation_error_fails_the_target_with_the_platforms_message
 def test_a_revoked_token_holds_the_targets_and_flags_the_account(world):
     world.sandbox.control.revoke(EXTERNAL_IDS[FB], "facebook")
     ids = world.schedule(FB, 2, due_in_s=2)
-    code, out = world.run(FB)
-    assert code == 0, out
+    ok, out = execute_window(world, FB)
+    assert ok, out
     assert world.statuses() == dict.fromkeys(ids, "held")
     for t in world.targets():
         assert t.error_kind == ErrorKind.AUTH_EXPIRED.value, t.error_message
@@ -326,12 +335,12 @@ def test_a_revoked_token_holds_the_targets_and_flags_the_account(world):
 
 
 @ON_POSTGRESQL
-def test_an_exhausted_instagram_quota_reschedules_for_later(world):
-    with SandboxProcess(settings={"ig_quota_total": 1}) as capped:
+def test_an_exhausted_instagram_quota_reschedules_for_later(world, monkeypatch):
+    with SandboxProcess(settings={"ig_quota_total": 1}) as capped, monkeypatch.context() as m:
         first, second = world.schedule(IG, 2, due_in_s=2)
-        env = {**sandbox_env(capped.base_url), "SOCIALSCHED_PUBLISH_WORKERS": "1"}
-        code, out = world.run(IG, extra_env=env)
-        assert code == 0, out
+        set_env(m, {**sandbox_env(capped.base_url), "SOCIALSCHED_PUBLISH_WORKERS": "1"})
+        ok, out = execute_window(world, IG)
+        assert ok, out
         ledger = capped.control.ledger()
     statuses = world.statuses()
     assert sorted(statuses.values()) == ["published", "scheduled"], statuses
@@ -348,15 +357,15 @@ def test_an_exhausted_instagram_quota_reschedules_for_later(world):
 
 
 @ON_SQLITE
-def test_media_still_processing_is_retried_with_the_same_container(world):
+def test_media_still_processing_is_retried_with_the_same_container(world, monkeypatch):
     world.sandbox.control.set_faults(video_processing_seconds=3)
     video = (Media("https://cdn.example.com/clip.mp4", MediaKind.VIDEO),)
     (target_id,) = world.schedule(IG, 1, due_in_s=2, media=video)
     # Polling gives up after 0.5 s each time; the retry back-off (scaled down) brings the target
     # back within the same run until the container is ready.
-    env = {"SOCIALSCHED_PLATFORM_CONTAINER_POLL_TIMEOUT_S": "0.5", **FAST_RETRIES}
-    code, out = world.run(IG, extra_env=env)
-    assert code == 0, out
+    set_env(monkeypatch, {"SOCIALSCHED_PLATFORM_CONTAINER_POLL_TIMEOUT_S": "0.5", **FAST_RETRIES})
+    ok, out = execute_window(world, IG)
+    assert ok, out
     retries = [a for a in attempts(world, target_id) if a.outcome == "retry"]
     assert retries and all(a.error_kind == ErrorKind.MEDIA_PROCESSING.value for a in retries)
     t = target(world, target_id)
@@ -380,8 +389,8 @@ def test_a_token_that_cannot_be_decrypted_holds_its_posts_instead_of_looping(wor
         s.query(OAuthToken).filter_by(account_id=world.account_ids[FB]).update(
             {"access_token_enc": stranger}
         )
-    code, out = world.run(FB)
-    assert code == 0, out
+    ok, out = execute_window(world, FB)
+    assert ok, out
     assert world.statuses() == dict.fromkeys(ids, "held")
     for target_id in ids:
         t = target(world, target_id)
@@ -390,12 +399,13 @@ def test_a_token_that_cannot_be_decrypted_holds_its_posts_instead_of_looping(wor
 
 
 @ON_SQLITE
-def test_an_ambiguous_answer_is_reconciled_again_before_the_retry_sends(world):
+def test_an_ambiguous_answer_is_reconciled_again_before_the_retry_sends(world, monkeypatch):
     # A 200 whose body is unreadable on the call that posts: maybe posted, maybe not.
     world.sandbox.control.set_faults(malformed={"endpoints": ["fb_publish"], "count": 1})
     (target_id,) = world.schedule(FB, 1, due_in_s=2)
-    code, out = world.run(FB, extra_env=FAST_RETRIES)
-    assert code == 0, out
+    set_env(monkeypatch, FAST_RETRIES)
+    ok, out = execute_window(world, FB)
+    assert ok, out
     first, *rest = attempts(world, target_id)
     assert (first.outcome, first.error_kind) == ("retry", "unknown_outcome")
     assert [a.outcome for a in rest] == ["published"]

@@ -18,6 +18,7 @@ from socialsched_dagster.tokens.policy import RefreshPolicy
 from socialsched_dagster.tokens.refresher import TokenRefresher
 
 from .conftest import EXTERNAL_IDS
+from .inprocess import execute_window
 
 IG, FB, YT = Platform.INSTAGRAM, Platform.FACEBOOK, Platform.YOUTUBE
 APP = {"SOCIALSCHED_META_APP_ID": "app-1", "SOCIALSCHED_META_APP_SECRET": "app-secret-1"}
@@ -163,8 +164,8 @@ def test_a_token_that_expires_during_a_run_is_refreshed_once_and_the_post_goes_o
     set_token(world, cipher, YT, expires_in=2)  # dead by the time the post is due
     world.schedule(YT, 1, due_in_s=4)
     time.sleep(2.5)
-    code, out = world.run(YT)
-    assert code == 0, out
+    ok, out = execute_window(world, YT)
+    assert ok, out
     assert set(world.statuses().values()) == {"published"}
     world.assert_exactly_once()
     assert world.sandbox.control.stats()["requests"]["token_google"] == 1
@@ -175,8 +176,8 @@ def test_a_revoked_token_met_while_publishing_holds_without_looping(tokens_env, 
     world = tokens_env
     world.schedule(YT, 1, due_in_s=2)
     world.sandbox.control.revoke(EXTERNAL_IDS[YT], "youtube")
-    code, out = world.run(YT)
-    assert code == 0, out
+    ok, out = execute_window(world, YT)
+    assert ok, out
     assert set(world.statuses().values()) == {"held"}
     assert world.sandbox.control.stats()["requests"].get("token_google", 0) == 1
     assert world.ledger() == []

@@ -38,6 +38,7 @@ from socialsched_dagster.store.due import hour_floor
 from socialsched_dagster.store.models import PostTarget, utcnow
 
 from .conftest import DAGSTER, REPO, finish, wait_for
+from .inprocess import execute_window
 
 IG, FB = Platform.INSTAGRAM, Platform.FACEBOOK
 ON_SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -129,8 +130,8 @@ def test_a_window_with_a_permanently_failed_post_fails_on_that_window_naming_it(
     (bad,) = world.schedule(IG, 1, due_in_s=2, text="x" * 2300)
     (good,) = world.schedule(IG, 1, due_in_s=2)
     key = partition_key(hour_floor(world.last_due))
-    code, out = world.run(IG)
-    assert code == 0, out  # the run did its job; the post's failure is the window's
+    ok, out = execute_window(world, IG)
+    assert ok, out  # the run did its job; the post's failure is the window's
     assert world.statuses() == {bad: "failed", good: "published"}
     (failed,) = [t for t in world.targets() if t.id == bad]
 
@@ -160,8 +161,8 @@ def test_a_window_with_a_permanently_failed_post_fails_on_that_window_naming_it(
         keys = defs.resolve_asset_graph().asset_check_keys
         cursor = AlertCursor()
         first = [a for a in collect_check_alerts(instance, keys, cursor) if key in a.subject]
-    code, out = world.run(IG, partition=key)
-    assert code == 0, out
+    ok, out = execute_window(world, IG, partition=key)
+    assert ok, out
     with DagsterInstance.get() as instance:
         again = [a for a in collect_check_alerts(instance, keys, cursor) if key in a.subject]
         assert latest_window_evaluation(instance, IG, key).run_id != record.run_id

@@ -29,7 +29,11 @@ from .redis import RedisResource
 
 _lock = threading.Lock()
 _guards: dict[str, ResilientGuard] = {}
-_clients: dict[tuple[PlatformConfig, Platform], PlatformClient] = {}
+# Keyed by the Redis URL too: a client holds the guard and the cache of one Redis (their
+# connections, rate limits and breakers), so a client built for another Redis must not be
+# handed out. Entries of another URL are left as they are, not closed: a run may still be using
+# one, and a process normally has one URL all its life (tests change it between runs).
+_clients: dict[tuple[PlatformConfig, Platform, str], PlatformClient] = {}
 
 
 def platform_config_from_env(env=None) -> PlatformConfig:
@@ -75,7 +79,9 @@ class PlatformsResource(ConfigurableResource):
     redis: RedisResource
 
     def guard(self) -> ResilientGuard:
-        url = self.redis.resolved_url()
+        return self._guard(self.redis.resolved_url())
+
+    def _guard(self, url: str) -> ResilientGuard:
         with _lock:
             if url not in _guards:
                 _guards[url] = ResilientGuard(
@@ -85,12 +91,12 @@ class PlatformsResource(ConfigurableResource):
 
     def client(self, platform: Platform) -> PlatformClient:
         config = platform_config_from_env()
-        key = (config, platform)
-        guard = self.guard()
+        url = self.redis.resolved_url()
+        key = (config, platform, url)
+        guard = self._guard(url)  # the URL of the key, resolved once
         with _lock:
             if key not in _clients:
-                cache = shared_cache(self.redis.resolved_url())
-                _clients[key] = build_client(platform, config, guard, cache=cache)
+                _clients[key] = build_client(platform, config, guard, cache=shared_cache(url))
             return _clients[key]
 
     def refresher(self, db: Database) -> TokenRefresher:
