@@ -10,14 +10,7 @@ import ipaddress
 from urllib.parse import urlsplit
 
 from ..domain.web_urls import display_url, web_url_problem
-from ..security.public_urls import (
-    IPNetwork,
-    MediaPolicy,
-    Resolve,
-    UnsafeUrl,
-    connectable_addresses,
-    system_resolve,
-)
+from ..security.public_urls import IPNetwork, Resolve, UnsafeUrl, public_addresses, system_resolve
 from .errors import ConnectFailed
 
 
@@ -40,9 +33,8 @@ def check_server(
             "https://mastodon.social",
         )  # fmt: skip
     host = parts.hostname or ""
-    policy = MediaPolicy(private_networks=tuple(private_networks))
     try:
-        addresses = connectable_addresses(host, policy, resolve)
+        addresses = public_addresses(host, private_networks, resolve)
     except UnsafeUrl as exc:
         raise ConnectFailed(422, "server_refused", f"server refused: {exc}") from None
     except (OSError, UnicodeError):

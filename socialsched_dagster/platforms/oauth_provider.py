@@ -182,6 +182,11 @@ def error_of(body: Any) -> tuple[str | None, str | None]:
     return None, None
 
 
+def client_if(client_id: str | None, client_secret: str | None) -> AppClient | None:
+    """The app configured for other purposes, when it is (OAuthConnect.shared_client)."""
+    return AppClient(client_id, client_secret) if client_id else None
+
+
 def text_field(body: dict[str, Any], name: str, what: str) -> str:
     value = body.get(name)
     if value is None or isinstance(value, (dict, list)) or not str(value).strip():
@@ -201,3 +206,116 @@ def handle_from_name(name: str, fallback: str) -> str:
     "Acme-Bakery"; `fallback` when nothing is left."""
     slug = _NOT_HANDLE.sub("-", name).strip("-.")[:64]
     return slug or fallback
+
+
+# -- the steps of a code redemption, as the platforms' oauth.py take them --------------------
+
+
+def fetch(
+    http: httpx.Client, what: str, secrets: tuple[str, ...], method: str, url: str, **kw
+) -> dict[str, Any]:
+    """One request and its JSON object (`call`, then `answer`)."""
+    return answer(call(http, what, secrets, method, url, **kw), what, secrets)
+
+
+def bearer_get(
+    http: httpx.Client, what: str, secrets: tuple[str, ...], url: str, token: str, **kw
+) -> dict[str, Any]:
+    """GET `url` with the access token as a Bearer header."""
+    headers = {"Authorization": f"Bearer {token}"}
+    return fetch(http, what, secrets, "GET", url, headers=headers, **kw)
+
+
+def beside_base(base: str, default_base: str, production: str, path: str) -> str:
+    """`production` against the platform's real base; `<base><path>` against a configured one
+    (the sandbox), where the platform's login pages are beside its API."""
+    return production if base == default_base else f"{base}{path}"
+
+
+def code_request(url: str, a: Authorization, scope: str, **more: str | None) -> str:
+    """The authorize URL of the code flow: response_type, client_id, redirect_uri, scope and
+    state, the S256 challenge where PKCE is used, then what else the platform asks for."""
+    params: dict[str, str | None] = {
+        "response_type": "code",
+        "client_id": a.client.client_id,
+        "redirect_uri": a.redirect_uri,
+        "scope": scope,
+        "state": a.state,
+    }
+    if a.code_challenge is not None:
+        params.update(code_challenge=a.code_challenge, code_challenge_method="S256")
+    return with_query(url, {**params, **more})
+
+
+def authorize_beside(
+    base_of: Callable[[PlatformConfig], str], default_base: str, production: str, path: str,
+    scope: str,
+) -> Callable[[Authorization], str]:  # fmt: skip
+    """An `OAuthConnect.authorize_url` for a platform whose authorize page is `production`,
+    or `<base><path>` beside a configured API base (beside_base)."""
+
+    def authorize_url(a: Authorization) -> str:
+        url = beside_base(base_of(a.config), default_base, production, path)
+        return code_request(url, a, scope)
+
+    return authorize_url
+
+
+def code_form(g: CodeGrant, *, secret: bool = True, **more: str) -> dict[str, str]:
+    """The token request's form for an authorization code (RFC 6749 4.1.3), with the client
+    secret unless the client authenticates otherwise, then the platform's own fields."""
+    form = {
+        "grant_type": "authorization_code",
+        "code": g.code,
+        "client_id": g.client.client_id,
+        "redirect_uri": g.redirect_uri,
+    }
+    if secret:
+        form["client_secret"] = g.client.client_secret or ""
+    return {**form, **more}
+
+
+def token_of(tokens: dict[str, Any], what: str, secrets: tuple[str, ...]):
+    """(access token, refresh token or None, the secrets with both added) of a token answer."""
+    token = text_field(tokens, "access_token", what)
+    refresh = tokens.get("refresh_token")
+    return token, str(refresh) if refresh else None, (*secrets, token, str(refresh or ""))
+
+
+def redeem_then_ask(
+    http: httpx.Client, what: str, g: CodeGrant, token_url: str, who_url: str,
+    form: dict[str, str] | None = None, auth: httpx.Auth | None = None, **who_kw: Any,
+) -> tuple[dict[str, Any], str, str | None, dict[str, Any]]:  # fmt: skip
+    """The code redeemed (POST of `form`, code_form's by default, HTTP auth where given), then
+    `who_url` asked with the new token as Bearer: (token answer, access token, refresh token or
+    None, the answer of who the token belongs to)."""
+    token_kw: dict[str, Any] = {"auth": auth} if auth is not None else {}
+    data = code_form(g) if form is None else form
+    tokens = fetch(http, what, g.secrets, "POST", token_url, data=data, **token_kw)
+    token, refresh, secrets = token_of(tokens, what, g.secrets)
+    return tokens, token, refresh, bearer_get(http, what, secrets, who_url, token, **who_kw)
+
+
+def short_then_long(
+    http: httpx.Client, what: str, g: CodeGrant, token_url: str, exchange_url: str,
+    grant_type: str, short_of: Callable[[dict[str, Any]], dict[str, Any]] = lambda body: body,
+) -> tuple[dict[str, Any], str, tuple[str, ...]]:  # fmt: skip
+    """The code redeemed (POST of code_form) for a short-lived token, `short_of` finding it in
+    the answer, then exchanged for a long-lived one (exchange_short_lived)."""
+    body = short_of(fetch(http, what, g.secrets, "POST", token_url, data=code_form(g)))
+    short = text_field(body, "access_token", what)
+    return exchange_short_lived(
+        http, what, (*g.secrets, short), exchange_url, grant_type, g.client.client_secret, short
+    )
+
+
+def exchange_short_lived(
+    http: httpx.Client, what: str, secrets: tuple[str, ...], url: str, grant_type: str,
+    client_secret: str | None, short: str,
+) -> tuple[dict[str, Any], str, tuple[str, ...]]:  # fmt: skip
+    """A short-lived token exchanged for a long-lived one (Meta's `*_exchange_token` grants):
+    (the answer, the long-lived token, the secrets with it added)."""
+    params = {"grant_type": grant_type, "client_secret": client_secret or "", "access_token": short}
+    long = fetch(http, what, secrets, "GET", url, params=params)
+    token = text_field(long, "access_token", what)
+    return long, token, (*secrets, token)

@@ -27,6 +27,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from . import errors
+from .graph import read_params, token_error
+from .pipeline import guarded
+from .tokens import mint
+
 # The OAuth parameters the consent form carries from the GET to its POST.
 CARRIED = (
     "client_id",
@@ -224,3 +229,81 @@ def digits(prefix: str, total: int) -> Callable[[], str]:
 
 def form_of(body: bytes) -> dict[str, str]:
     return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+
+
+# -- pieces the platforms' sandbox_oauth.py share --------------------------------------------
+
+# The Graph API's words for a redirect_uri other than the one the code was issued for.
+REDIRECT_MISMATCH = (
+    "Error validating verification code. Please make sure your redirect_uri is "
+    "identical to the one you used in the OAuth dialog request"
+)
+
+
+def client_check(
+    expected: Callable[[Request], str | None], message: str
+) -> Callable[[Request, str, str], str | None]:
+    """An AuthorizationServer.check_client refusing, with `message`, a client_id other than
+    the configured one (any client when none is configured)."""
+
+    def check(request: Request, client_id: str, _redirect_uri: str) -> str | None:
+        want = expected(request)
+        return message if want and client_id != want else None
+
+    return check
+
+
+def redeem_form(request: Request, platform: str, form: dict[str, str]):
+    """`redeem` with the token request's own fields (code, client_id, redirect_uri,
+    code_verifier)."""
+    return redeem(
+        request, platform, code=form.get("code"), client_id=form.get("client_id"),
+        redirect_uri=form.get("redirect_uri"), verifier=form.get("code_verifier"),
+    )  # fmt: skip
+
+
+def mint_access(request: Request, platform: str, account: str, expires_in: int | None) -> str:
+    """A new access token of `account`, from now."""
+    state = request.app.state.sandbox
+    return mint(
+        state.settings.secret, platform=platform, account=account, kind="access",
+        now=state.now(), expires_in=expires_in,
+    )  # fmt: skip
+
+
+def graph_code_refusal(problem: str | None) -> Response | None:
+    """The Graph API's answer to a code of another app or another redirect_uri, else None."""
+    if problem == "client":
+        return errors.meta_error(101, "Error validating application. Invalid application ID.")
+    if problem == "redirect_uri":
+        return errors.meta_invalid_param(REDIRECT_MISMATCH, subcode=36008)
+    return None
+
+
+async def long_lived_exchange(
+    request: Request, platform: str, grant_type: str, lifetime: Callable[[Request], int]
+) -> Response:
+    """`GET access_token?grant_type=<grant_type>`: a short-lived token for one of `lifetime`
+    seconds, refused in the Graph error shape."""
+    state, params = request.app.state.sandbox, await read_params(request)
+    if params.get("grant_type") != grant_type:
+        return errors.meta_invalid_param(f"Unsupported grant_type: expected {grant_type}")
+    if not params.get("client_secret"):
+        return errors.meta_error(101, "Missing client_secret parameter.")
+    claims, problem = state.check_token(params.get("access_token"), (platform,))
+    if problem:
+        return token_error(problem, claims, state.now())
+    seconds = lifetime(request)
+    token = mint_access(request, platform, claims.account, seconds)
+    return errors.json_response(
+        {"access_token": token, "token_type": "bearer", "expires_in": seconds}
+    )
+
+
+def guarded_route(endpoint: str, family, handler):
+    """`handler` behind the sandbox's pipeline (faults, usage) as `endpoint` of `family`."""
+
+    async def route(request: Request) -> Response:
+        return await guarded(request, endpoint, family, handler)
+
+    return route

@@ -92,6 +92,14 @@ def _stand_in_hosts(raw: str) -> tuple[str, ...]:
 
 
 def _private_networks(raw: str) -> tuple[IPNetwork, ...]:
+    return parse_networks(raw, PRIVATE_NETWORKS_ENV, MediaPolicyError)
+
+
+def parse_networks(
+    raw: str, setting: str, error: type[ValueError] = ValueError
+) -> tuple[IPNetwork, ...]:
+    """The comma-separated CIDRs of the environment variable `setting`, each once; `error`
+    naming the setting for one that is not a network."""
     networks = []
     for item in (part.strip() for part in raw.split(",")):
         if not item:
@@ -99,8 +107,8 @@ def _private_networks(raw: str) -> tuple[IPNetwork, ...]:
         try:
             networks.append(ipaddress.ip_network(item))
         except ValueError as exc:
-            raise MediaPolicyError(
-                f"{PRIVATE_NETWORKS_ENV}: {item!r} is not a network ({exc}); give CIDRs such as "
+            raise error(
+                f"{setting}: {item!r} is not a network ({exc}); give CIDRs such as "
                 "127.0.0.0/8, comma-separated"
             ) from None
     return tuple(dict.fromkeys(networks))
@@ -257,3 +265,13 @@ def check_media_url(url: str, policy: MediaPolicy, resolve: Resolve = system_res
             f"media URL {shown!r}: host {host} does not resolve; check the spelling"
         ) from None
     return url
+
+
+def public_addresses(
+    host: str, private_networks: tuple[IPNetwork, ...], resolve: Resolve = system_resolve
+) -> list[str]:
+    """The addresses of `host` we may connect to: public ones, or in `private_networks`
+    (no stand-in hosts: the host is a real server); UnsafeUrl otherwise, OSError or
+    UnicodeError when it does not resolve."""
+    policy = MediaPolicy(stand_in_hosts=(), private_networks=tuple(private_networks))
+    return connectable_addresses(host, policy, resolve)

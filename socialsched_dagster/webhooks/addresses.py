@@ -13,18 +13,11 @@ comma-separated), empty in production.
 
 from __future__ import annotations
 
-import ipaddress
 from urllib.parse import urlsplit
 
 from ..domain.web_urls import display_url, web_url_problem
-from ..security.public_urls import (
-    IPNetwork,
-    MediaPolicy,
-    Resolve,
-    UnsafeUrl,
-    connectable_addresses,
-    system_resolve,
-)
+from ..security import public_urls
+from ..security.public_urls import IPNetwork, MediaPolicy, Resolve, UnsafeUrl, system_resolve
 
 PRIVATE_NETWORKS_ENV = "SOCIALSCHED_WEBHOOK_PRIVATE_NETWORKS"
 MAX_WEBHOOK_URL = 2048  # the column's size (store/models.py MAX_URL)
@@ -35,18 +28,7 @@ class WebhookUrlError(ValueError):
 
 
 def parse_networks(raw: str) -> tuple[IPNetwork, ...]:
-    networks = []
-    for item in (part.strip() for part in raw.split(",")):
-        if not item:
-            continue
-        try:
-            networks.append(ipaddress.ip_network(item))
-        except ValueError as exc:
-            raise ValueError(
-                f"{PRIVATE_NETWORKS_ENV}: {item!r} is not a network ({exc}); give CIDRs such as "
-                "127.0.0.0/8, comma-separated"
-            ) from None
-    return tuple(dict.fromkeys(networks))
+    return public_urls.parse_networks(raw, PRIVATE_NETWORKS_ENV)
 
 
 def connection_policy(private_networks: tuple[IPNetwork, ...]) -> MediaPolicy:
@@ -69,7 +51,7 @@ def check_webhook_url(
         raise WebhookUrlError(f"webhook URL {shown!r} has a #fragment, which is never sent")
     host = urlsplit(url).hostname or ""
     try:
-        connectable_addresses(host, connection_policy(private_networks), resolve)
+        public_urls.public_addresses(host, private_networks, resolve)
     except UnsafeUrl as exc:
         raise WebhookUrlError(f"webhook URL {shown!r} is refused: {exc}") from None
     except (OSError, UnicodeError):

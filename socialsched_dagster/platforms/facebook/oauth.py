@@ -25,11 +25,11 @@ from ..oauth_provider import (
     Connected,
     ConnectError,
     OAuthConnect,
-    answer,
-    call,
+    client_if,
+    code_request,
+    fetch,
     handle_from_name,
     text_field,
-    with_query,
 )
 from ..token_refresh import TokenRefreshError, exchange_facebook
 
@@ -46,17 +46,12 @@ def dialog_url(config: PlatformConfig) -> str:
     return f"{host}/{config.graph_version}/dialog/oauth"
 
 
+def shared_client(config: PlatformConfig) -> AppClient | None:
+    return client_if(config.meta_app_id, config.meta_app_secret)
+
+
 def authorize_url(a: Authorization) -> str:
-    return with_query(
-        dialog_url(a.config),
-        {
-            "client_id": a.client.client_id,
-            "redirect_uri": a.redirect_uri,
-            "state": a.state,
-            "response_type": "code",
-            "scope": ",".join(SCOPES),
-        },
-    )
+    return code_request(dialog_url(a.config), a, ",".join(SCOPES))
 
 
 def redeem(http: httpx.Client, g: CodeGrant) -> Connected:
@@ -67,7 +62,7 @@ def redeem(http: httpx.Client, g: CodeGrant) -> Connected:
         "code": g.code,
     }
     url = f"{g.config.graph_url}/oauth/access_token"
-    short = answer(call(http, WHAT, g.secrets, "GET", url, params=params), WHAT, g.secrets)
+    short = fetch(http, WHAT, g.secrets, "GET", url, params=params)
     user_token = text_field(short, "access_token", WHAT)
     app = g.config.replace(meta_app_id=g.client.client_id, meta_app_secret=g.client.client_secret)
     try:
@@ -78,11 +73,7 @@ def redeem(http: httpx.Client, g: CodeGrant) -> Connected:
     fields = {"fields": "id,name,username,access_token", "access_token": user_token}
     if g.client.client_secret:
         fields["appsecret_proof"] = appsecret_proof(g.client.client_secret, user_token)
-    pages = answer(
-        call(http, WHAT, secrets, "GET", f"{g.config.graph_url}/me/accounts", params=fields),
-        WHAT,
-        secrets,
-    )
+    pages = fetch(http, WHAT, secrets, "GET", f"{g.config.graph_url}/me/accounts", params=fields)
     data = pages.get("data")
     page = next((p for p in data if isinstance(p, dict)), None) if isinstance(data, list) else None
     if page is None:
@@ -99,19 +90,14 @@ def redeem(http: httpx.Client, g: CodeGrant) -> Connected:
     )
 
 
-def shared_client(config: PlatformConfig) -> AppClient | None:
-    if config.meta_app_id:
-        return AppClient(config.meta_app_id, config.meta_app_secret)
-    return None
+# What the user is told to set up when no client is configured.
+CLIENT_HELP = (
+    "set SOCIALSCHED_META_APP_ID and SOCIALSCHED_META_APP_SECRET (the Meta app "
+    "with Facebook Login for Business)"
+)
 
 
 def connector() -> OAuthConnect:
     return OAuthConnect(
-        scopes=SCOPES,
-        pkce=False,
-        authorize_url=authorize_url,
-        redeem=redeem,
-        shared_client=shared_client,
-        client_help="set SOCIALSCHED_META_APP_ID and SOCIALSCHED_META_APP_SECRET (the Meta app "
-        "with Facebook Login for Business)",
+        SCOPES, False, authorize_url, redeem, shared_client, client_help=CLIENT_HELP
     )

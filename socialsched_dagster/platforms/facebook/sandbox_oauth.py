@@ -22,7 +22,14 @@ from starlette.routing import Route
 
 from ...sandbox import errors
 from ...sandbox.graph import _check_proof, access_token, read_params, token_error
-from ...sandbox.oauth_consent import AuthorizationServer, authorize, digits, redeem
+from ...sandbox.oauth_consent import (
+    AuthorizationServer,
+    authorize,
+    digits,
+    graph_code_refusal,
+    mint_access,
+    redeem_form,
+)
 from ...sandbox.pipeline import META, guarded
 from ...sandbox.token_routes import fb_exchange
 from ...sandbox.tokens import mint
@@ -70,18 +77,10 @@ async def _code(request: Request, params: dict[str, str]) -> Response:
         return errors.meta_error(101, "Missing client_secret parameter.")
     if s.meta_app_secret and secret != s.meta_app_secret:
         return errors.meta_error(1, "Error validating client secret.")
-    grant, problem = redeem(
-        request, PLATFORM, code=params.get("code"), client_id=client_id,
-        redirect_uri=params.get("redirect_uri"), verifier=params.get("code_verifier"),
-    )  # fmt: skip
-    if problem == "client":
-        return errors.meta_error(101, "Error validating application. Invalid application ID.")
-    if problem == "redirect_uri":
-        return errors.meta_invalid_param(
-            "Error validating verification code. Please make sure your redirect_uri is "
-            "identical to the one you used in the OAuth dialog request",
-            subcode=36008,
-        )
+    grant, problem = redeem_form(request, PLATFORM, params)
+    refused = graph_code_refusal(problem)
+    if refused is not None:
+        return refused
     if problem in ("used", "expired"):
         word = "has been used" if problem == "used" else "has expired"
         subcode = 36009 if problem == "used" else 36007
@@ -90,10 +89,7 @@ async def _code(request: Request, params: dict[str, str]) -> Response:
         return errors.meta_invalid_param("Invalid verification code format.")
     user = digits("1", 16)()
     _login(request).grant(user, [grant.account])
-    token = mint(
-        s.secret, platform=PLATFORM, account=user, kind="access", now=state.now(),
-        expires_in=SHORT_LIVED_S,
-    )  # fmt: skip
+    token = mint_access(request, PLATFORM, user, SHORT_LIVED_S)
     return errors.json_response(
         {"access_token": token, "token_type": "bearer", "expires_in": SHORT_LIVED_S}
     )

@@ -25,11 +25,11 @@ from ..oauth_provider import (
     CodeGrant,
     Connected,
     OAuthConnect,
-    answer,
-    call,
+    code_request,
+    fetch,
     seconds,
+    short_then_long,
     text_field,
-    with_query,
 )
 
 DEFAULT_BASE = "https://graph.instagram.com"
@@ -49,67 +49,34 @@ def _login_url(config: PlatformConfig, production: str, path: str) -> str:
 
 
 def authorize_url(a: Authorization) -> str:
-    return with_query(
-        _login_url(a.config, AUTHORIZE_URL, "authorize"),
-        {
-            "client_id": a.client.client_id,
-            "redirect_uri": a.redirect_uri,
-            "response_type": "code",
-            "scope": ",".join(SCOPES),
-            "state": a.state,
-        },
-    )
+    return code_request(_login_url(a.config, AUTHORIZE_URL, "authorize"), a, ",".join(SCOPES))
 
 
 def redeem(http: httpx.Client, g: CodeGrant) -> Connected:
-    form = {
-        "client_id": g.client.client_id,
-        "client_secret": g.client.client_secret or "",
-        "grant_type": "authorization_code",
-        "redirect_uri": g.redirect_uri,
-        "code": g.code,
-    }
-    url = _login_url(g.config, TOKEN_URL, "access_token")
-    body = answer(call(http, WHAT, g.secrets, "POST", url, data=form), WHAT, g.secrets)
+    url, base = _login_url(g.config, TOKEN_URL, "access_token"), _base(g.config)
+    long, token, secrets = short_then_long(
+        http, WHAT, g, url, f"{base}/access_token", "ig_exchange_token", _first_item
+    )
+    me_url, fields = f"{base}/{g.config.graph_version}/me", "user_id,username"
+    me = fetch(http, WHAT, secrets, "GET", me_url, params={"fields": fields, "access_token": token})
+    user_id = str(me.get("user_id") or text_field(me, "id", WHAT))
+    handle, expires_in = str(me.get("username") or user_id), seconds(long.get("expires_in"))
+    return Connected(user_id, handle, token, expires_in=expires_in)
+
+
+def _first_item(body: dict) -> dict:
     data = body.get("data")
     if isinstance(data, list) and data and isinstance(data[0], dict):
-        body = data[0]  # the current shape; older answers are flat
-    short = text_field(body, "access_token", WHAT)
-    secrets = (*g.secrets, short)
-    params = {
-        "grant_type": "ig_exchange_token",
-        "client_secret": g.client.client_secret or "",
-        "access_token": short,
-    }
-    base = _base(g.config)
-    long = answer(
-        call(http, WHAT, secrets, "GET", f"{base}/access_token", params=params), WHAT, secrets
-    )
-    token = text_field(long, "access_token", WHAT)
-    secrets = (*secrets, token)
-    me = answer(
-        call(
-            http, WHAT, secrets, "GET", f"{base}/{g.config.graph_version}/me",
-            params={"fields": "user_id,username", "access_token": token},
-        ),
-        WHAT,
-        secrets,
-    )  # fmt: skip
-    user_id = str(me.get("user_id") or text_field(me, "id", WHAT))
-    return Connected(
-        external_id=user_id,
-        handle=str(me.get("username") or user_id),
-        access_token=token,
-        expires_in=seconds(long.get("expires_in")),
-    )
+        return data[0]  # the current shape; older answers are flat
+    return body
+
+
+# What the user is told to set up when no client is configured.
+CLIENT_HELP = (
+    "set SOCIALSCHED_INSTAGRAM_CLIENT_ID and SOCIALSCHED_INSTAGRAM_CLIENT_SECRET "
+    "(the Instagram app ID and secret of Business Login for Instagram)"
+)
 
 
 def connector() -> OAuthConnect:
-    return OAuthConnect(
-        scopes=SCOPES,
-        pkce=False,
-        authorize_url=authorize_url,
-        redeem=redeem,
-        client_help="set SOCIALSCHED_INSTAGRAM_CLIENT_ID and SOCIALSCHED_INSTAGRAM_CLIENT_SECRET "
-        "(the Instagram app ID and secret of Business Login for Instagram)",
-    )
+    return OAuthConnect(SCOPES, False, authorize_url, redeem, client_help=CLIENT_HELP)

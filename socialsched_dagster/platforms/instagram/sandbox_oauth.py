@@ -17,10 +17,18 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ...sandbox import errors
-from ...sandbox.graph import read_params, token_error
-from ...sandbox.oauth_consent import AuthorizationServer, authorize, digits, form_of, redeem
-from ...sandbox.pipeline import META, guarded
-from ...sandbox.tokens import mint
+from ...sandbox.oauth_consent import (
+    REDIRECT_MISMATCH,
+    AuthorizationServer,
+    authorize,
+    digits,
+    form_of,
+    guarded_route,
+    long_lived_exchange,
+    mint_access,
+    redeem_form,
+)
+from ...sandbox.pipeline import META
 
 PLATFORM = "instagram"
 SHORT_LIVED_S = 3600
@@ -44,58 +52,34 @@ async def _authorize(request: Request) -> Response:
 
 
 async def _token(request: Request) -> Response:
-    state = request.app.state.sandbox
     form = form_of(await request.body())
     for name in ("client_id", "client_secret", "grant_type", "redirect_uri", "code"):
         if not form.get(name):
             return _refused(f"Missing required field {name}")
     if form["grant_type"] != "authorization_code":
         return _refused("Invalid grant_type: authorization_code is required")
-    grant, problem = redeem(
-        request, PLATFORM, code=form["code"], client_id=form["client_id"],
-        redirect_uri=form["redirect_uri"], verifier=form.get("code_verifier"),
-    )  # fmt: skip
+    grant, problem = redeem_form(request, PLATFORM, form)
     if problem == "client":
         return _refused("Invalid platform app")
     if problem == "redirect_uri":
-        return _refused(
-            "Error validating verification code. Please make sure your redirect_uri is "
-            "identical to the one you used in the OAuth dialog request"
-        )
+        return _refused(REDIRECT_MISMATCH)
     if problem or grant is None:
         return _refused("Matching code was not found or was already used")
-    token = mint(
-        state.settings.secret, platform=PLATFORM, account=grant.account, kind="access",
-        now=state.now(), expires_in=SHORT_LIVED_S,
-    )  # fmt: skip
+    token = mint_access(request, PLATFORM, grant.account, SHORT_LIVED_S)
     item = {"access_token": token, "user_id": grant.account, "permissions": SCOPES}
     return errors.json_response({"data": [item]})
 
 
 async def _exchange(request: Request) -> Response:
-    state, params = request.app.state.sandbox, await read_params(request)
-    if params.get("grant_type") != "ig_exchange_token":
-        return errors.meta_invalid_param("Unsupported grant_type: expected ig_exchange_token")
-    if not params.get("client_secret"):
-        return errors.meta_error(101, "Missing client_secret parameter.")
-    claims, problem = state.check_token(params.get("access_token"), (PLATFORM,))
-    if problem:
-        return token_error(problem, claims, state.now())
-    seconds = state.settings.meta_token_seconds
-    token = mint(
-        state.settings.secret, platform=PLATFORM, account=claims.account, kind="access",
-        now=state.now(), expires_in=seconds,
-    )  # fmt: skip
-    return errors.json_response(
-        {"access_token": token, "token_type": "bearer", "expires_in": seconds}
-    )
+    return await long_lived_exchange(request, PLATFORM, "ig_exchange_token", _lifetime)
+
+
+def _lifetime(request: Request) -> int:
+    return request.app.state.sandbox.settings.meta_token_seconds
 
 
 def _guarded(endpoint: str, handler):
-    async def route(request: Request) -> Response:
-        return await guarded(request, endpoint, META, handler)
-
-    return route
+    return guarded_route(endpoint, META, handler)
 
 
 def routes() -> list[Route]:

@@ -18,16 +18,14 @@ from __future__ import annotations
 import httpx
 
 from ..oauth_provider import (
-    Authorization,
     CodeGrant,
     Connected,
     OAuthConnect,
-    answer,
-    call,
+    authorize_beside,
     handle_from_name,
+    redeem_then_ask,
     seconds,
     text_field,
-    with_query,
 )
 from .api import DEFAULT_BASE_URL, base_url
 from .settings import LinkedInSettings
@@ -37,58 +35,21 @@ SCOPES = ("openid", "profile", "w_member_social")
 WHAT = "linkedin connect"
 
 
-def authorize_url(a: Authorization) -> str:
-    base = base_url(a.config)
-    url = AUTHORIZE_URL if base == DEFAULT_BASE_URL else f"{base}/oauth/v2/authorization"
-    return with_query(
-        url,
-        {
-            "response_type": "code",
-            "client_id": a.client.client_id,
-            "redirect_uri": a.redirect_uri,
-            "state": a.state,
-            "scope": " ".join(SCOPES),
-        },
-    )
+authorize_url = authorize_beside(
+    base_url, DEFAULT_BASE_URL, AUTHORIZE_URL, "/oauth/v2/authorization", " ".join(SCOPES)
+)
 
 
 def redeem(http: httpx.Client, g: CodeGrant) -> Connected:
     base = base_url(g.config)
-    form = {
-        "grant_type": "authorization_code",
-        "code": g.code,
-        "client_id": g.client.client_id,
-        "client_secret": g.client.client_secret or "",
-        "redirect_uri": g.redirect_uri,
-    }
     url = LinkedInSettings.from_env({}).token_url(base, DEFAULT_BASE_URL)
-    tokens = answer(call(http, WHAT, g.secrets, "POST", url, data=form), WHAT, g.secrets)
-    token = text_field(tokens, "access_token", WHAT)
-    refresh = tokens.get("refresh_token")
-    secrets = (*g.secrets, token, str(refresh or ""))
-    me = answer(
-        call(
-            http, WHAT, secrets, "GET", f"{base}/v2/userinfo",
-            headers={"Authorization": f"Bearer {token}"},
-        ),
-        WHAT,
-        secrets,
-    )  # fmt: skip
+    tokens, token, refresh, me = redeem_then_ask(http, WHAT, g, url, f"{base}/v2/userinfo")
     sub = text_field(me, "sub", WHAT)
-    return Connected(
-        external_id=f"urn:li:person:{sub}",
-        handle=handle_from_name(str(me.get("name") or ""), sub),
-        access_token=token,
-        refresh_token=str(refresh) if refresh else None,
-        expires_in=seconds(tokens.get("expires_in")),
-    )
+    handle = handle_from_name(str(me.get("name") or ""), sub)
+    expires_in = seconds(tokens.get("expires_in"))
+    return Connected(f"urn:li:person:{sub}", handle, token, refresh, expires_in)
 
 
 def connector() -> OAuthConnect:
-    return OAuthConnect(
-        scopes=SCOPES,
-        pkce=False,
-        authorize_url=authorize_url,
-        redeem=redeem,
-        client_help="set SOCIALSCHED_LINKEDIN_CLIENT_ID and SOCIALSCHED_LINKEDIN_CLIENT_SECRET",
-    )
+    help_ = "set SOCIALSCHED_LINKEDIN_CLIENT_ID and SOCIALSCHED_LINKEDIN_CLIENT_SECRET"
+    return OAuthConnect(SCOPES, False, authorize_url, redeem, client_help=help_)

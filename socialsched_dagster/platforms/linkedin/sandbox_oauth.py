@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ...sandbox import errors
-from ...sandbox.oauth_consent import AuthorizationServer, authorize, redeem
+from ...sandbox.oauth_consent import AuthorizationServer, authorize, client_check, redeem_form
 from ...sandbox.tokens import mint
 from .sandbox_calls import _TOKEN_PROBLEMS, li_error, li_of
 from .sandbox_state import PLATFORM
@@ -84,20 +84,15 @@ BAD_CODE = (
 _MEMBER_CHARS = string.ascii_letters + string.digits
 
 
-def _check_client(request: Request, client_id: str, _redirect_uri: str) -> str | None:
-    expected = li_of(request).config.client_id
-    if expected and client_id != expected:
-        return "The passed in client_id is invalid"
-    return None
-
-
 SERVER = AuthorizationServer(
     platform=PLATFORM,
     title="LinkedIn",
     account_label="the member id (the sub of /v2/userinfo)",
     new_account=lambda: "".join(secrets.choice(_MEMBER_CHARS) for _ in range(10)),
     code_ttl_s=1800.0,  # "The authorization code is only valid for 30 minutes"
-    check_client=_check_client,
+    check_client=client_check(
+        lambda request: li_of(request).config.client_id, "The passed in client_id is invalid"
+    ),
     denied=("user_cancelled_authorize", "The user cancelled the authorization"),
 )
 
@@ -115,10 +110,7 @@ def _code(request: Request, form: dict[str, str]) -> Response:
     for name in ("code", "redirect_uri"):
         if not form.get(name):
             return oauth_error(400, "invalid_request", f'A required parameter "{name}" is missing')
-    grant, problem = redeem(
-        request, PLATFORM, code=form["code"], client_id=form["client_id"],
-        redirect_uri=form["redirect_uri"], verifier=form.get("code_verifier"),
-    )  # fmt: skip
+    grant, problem = redeem_form(request, PLATFORM, form)
     if problem or grant is None:
         return oauth_error(400, "invalid_request", BAD_CODE)
     seconds = config.access_token_s

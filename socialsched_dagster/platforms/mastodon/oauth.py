@@ -19,10 +19,11 @@ from ..oauth_provider import (
     CodeGrant,
     Connected,
     OAuthConnect,
-    answer,
-    call,
+    code_form,
+    code_request,
+    fetch,
+    redeem_then_ask,
     text_field,
-    with_query,
 )
 
 SCOPES = ("read:accounts", "read:statuses", "write:statuses", "write:media")
@@ -39,61 +40,24 @@ def register_client(http: httpx.Client, server: str, redirect_uri: str) -> AppCl
         "website": WEBSITE,
     }
     what = f"{WHAT}: registering the app on {server}"
-    app = answer(call(http, what, (), "POST", f"{server}/api/v1/apps", data=form), what, ())
+    app = fetch(http, what, (), "POST", f"{server}/api/v1/apps", data=form)
     secret = app.get("client_secret")
     return AppClient(text_field(app, "client_id", what), str(secret) if secret else None)
 
 
 def authorize_url(a: Authorization) -> str:
-    return with_query(
-        f"{a.server_url}/oauth/authorize",
-        {
-            "response_type": "code",
-            "client_id": a.client.client_id,
-            "redirect_uri": a.redirect_uri,
-            "scope": " ".join(SCOPES),
-            "state": a.state,
-            "code_challenge": a.code_challenge,
-            "code_challenge_method": "S256",
-        },
-    )
+    return code_request(f"{a.server_url}/oauth/authorize", a, " ".join(SCOPES))
 
 
 def redeem(http: httpx.Client, g: CodeGrant) -> Connected:
-    form = {
-        "grant_type": "authorization_code",
-        "code": g.code,
-        "client_id": g.client.client_id,
-        "client_secret": g.client.client_secret or "",
-        "redirect_uri": g.redirect_uri,
-        "code_verifier": g.code_verifier or "",
-        "scope": " ".join(SCOPES),
-    }
+    form = code_form(g, code_verifier=g.code_verifier or "", scope=" ".join(SCOPES))
     url = f"{g.server_url}/oauth/token"
-    tokens = answer(call(http, WHAT, g.secrets, "POST", url, data=form), WHAT, g.secrets)
-    token = text_field(tokens, "access_token", WHAT)
-    secrets = (*g.secrets, token)
-    me = answer(
-        call(
-            http, WHAT, secrets, "GET", f"{g.server_url}/api/v1/accounts/verify_credentials",
-            headers={"Authorization": f"Bearer {token}"},
-        ),
-        WHAT,
-        secrets,
-    )  # fmt: skip
+    me_url = f"{g.server_url}/api/v1/accounts/verify_credentials"
+    _, token, _, me = redeem_then_ask(http, WHAT, g, url, me_url, form)
     account_id = text_field(me, "id", WHAT)
-    return Connected(
-        external_id=account_id,
-        handle=str(me.get("username") or me.get("acct") or account_id),
-        access_token=token,
-    )
+    handle = str(me.get("username") or me.get("acct") or account_id)
+    return Connected(account_id, handle, token)  # a Mastodon token does not expire
 
 
 def connector() -> OAuthConnect:
-    return OAuthConnect(
-        scopes=SCOPES,
-        pkce=True,
-        authorize_url=authorize_url,
-        redeem=redeem,
-        register_client=register_client,
-    )
+    return OAuthConnect(SCOPES, True, authorize_url, redeem, register_client=register_client)

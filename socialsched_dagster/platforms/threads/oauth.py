@@ -17,15 +17,14 @@ from __future__ import annotations
 import httpx
 
 from ..oauth_provider import (
-    Authorization,
     CodeGrant,
     Connected,
     OAuthConnect,
-    answer,
-    call,
+    authorize_beside,
+    fetch,
     seconds,
+    short_then_long,
     text_field,
-    with_query,
 )
 from .api import API_VERSION, DEFAULT_BASE_URL, base_url
 
@@ -34,67 +33,29 @@ SCOPES = ("threads_basic", "threads_content_publish")
 WHAT = "threads connect"
 
 
-def authorize_url(a: Authorization) -> str:
-    base = base_url(a.config)
-    url = AUTHORIZE_URL if base == DEFAULT_BASE_URL else f"{base}/oauth/authorize"
-    return with_query(
-        url,
-        {
-            "client_id": a.client.client_id,
-            "redirect_uri": a.redirect_uri,
-            "scope": ",".join(SCOPES),
-            "response_type": "code",
-            "state": a.state,
-        },
-    )
+authorize_url = authorize_beside(
+    base_url, DEFAULT_BASE_URL, AUTHORIZE_URL, "/oauth/authorize", ",".join(SCOPES)
+)
 
 
 def redeem(http: httpx.Client, g: CodeGrant) -> Connected:
     base = base_url(g.config)
-    form = {
-        "client_id": g.client.client_id,
-        "client_secret": g.client.client_secret or "",
-        "code": g.code,
-        "grant_type": "authorization_code",
-        "redirect_uri": g.redirect_uri,
-    }
-    url = f"{base}/oauth/access_token"
-    short = answer(call(http, WHAT, g.secrets, "POST", url, data=form), WHAT, g.secrets)
-    short_token = text_field(short, "access_token", WHAT)
-    secrets = (*g.secrets, short_token)
-    params = {
-        "grant_type": "th_exchange_token",
-        "client_secret": g.client.client_secret or "",
-        "access_token": short_token,
-    }
-    long = answer(
-        call(http, WHAT, secrets, "GET", f"{base}/access_token", params=params), WHAT, secrets
+    long, token, secrets = short_then_long(
+        http, WHAT, g, f"{base}/oauth/access_token", f"{base}/access_token", "th_exchange_token"
     )
-    token = text_field(long, "access_token", WHAT)
-    secrets = (*secrets, token)
-    me = answer(
-        call(
-            http, WHAT, secrets, "GET", f"{base}/{API_VERSION}/me",
-            params={"fields": "id,username", "access_token": token},
-        ),
-        WHAT,
-        secrets,
-    )  # fmt: skip
+    params = {"fields": "id,username", "access_token": token}
+    me = fetch(http, WHAT, secrets, "GET", f"{base}/{API_VERSION}/me", params=params)
     user_id = text_field(me, "id", WHAT)
-    return Connected(
-        external_id=user_id,
-        handle=str(me.get("username") or user_id),
-        access_token=token,
-        expires_in=seconds(long.get("expires_in")),
-    )
+    expires_in = seconds(long.get("expires_in"))
+    return Connected(user_id, str(me.get("username") or user_id), token, expires_in=expires_in)
+
+
+# What the user is told to set up when no client is configured.
+CLIENT_HELP = (
+    "set SOCIALSCHED_THREADS_CLIENT_ID and SOCIALSCHED_THREADS_CLIENT_SECRET "
+    "(the Threads app ID and secret)"
+)
 
 
 def connector() -> OAuthConnect:
-    return OAuthConnect(
-        scopes=SCOPES,
-        pkce=False,
-        authorize_url=authorize_url,
-        redeem=redeem,
-        client_help="set SOCIALSCHED_THREADS_CLIENT_ID and SOCIALSCHED_THREADS_CLIENT_SECRET "
-        "(the Threads app ID and secret)",
-    )
+    return OAuthConnect(SCOPES, False, authorize_url, redeem, client_help=CLIENT_HELP)

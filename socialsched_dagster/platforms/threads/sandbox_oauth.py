@@ -14,10 +14,18 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ...sandbox import errors
-from ...sandbox.graph import read_params, token_error
-from ...sandbox.oauth_consent import AuthorizationServer, authorize, digits, form_of, redeem
-from ...sandbox.pipeline import META, guarded
-from ...sandbox.tokens import mint
+from ...sandbox.oauth_consent import (
+    AuthorizationServer,
+    authorize,
+    digits,
+    form_of,
+    graph_code_refusal,
+    guarded_route,
+    long_lived_exchange,
+    mint_access,
+    redeem_form,
+)
+from ...sandbox.pipeline import META
 from .sandbox_calls import threads_state
 
 PLATFORM = "threads"
@@ -35,60 +43,34 @@ async def _authorize(request: Request) -> Response:
 
 
 async def _token(request: Request) -> Response:
-    state = request.app.state.sandbox
     form = form_of(await request.body())
     for name in ("client_id", "client_secret", "code", "redirect_uri"):
         if not form.get(name):
             return errors.meta_invalid_param(f"Missing required parameter: {name}")
     if form.get("grant_type") != "authorization_code":
         return errors.meta_invalid_param("Unsupported grant_type: expected authorization_code")
-    grant, problem = redeem(
-        request, PLATFORM, code=form["code"], client_id=form["client_id"],
-        redirect_uri=form["redirect_uri"], verifier=form.get("code_verifier"),
-    )  # fmt: skip
-    if problem == "client":
-        return errors.meta_error(101, "Error validating application. Invalid application ID.")
-    if problem == "redirect_uri":
-        return errors.meta_invalid_param(
-            "Error validating verification code. Please make sure your redirect_uri is "
-            "identical to the one you used in the OAuth dialog request",
-            subcode=36008,
-        )
+    grant, problem = redeem_form(request, PLATFORM, form)
+    refused = graph_code_refusal(problem)
+    if refused is not None:
+        return refused
     if problem or grant is None:
         return errors.meta_invalid_param(
             "Matching code was not found or was already used", subcode=36009
         )
-    token = mint(
-        state.settings.secret, platform=PLATFORM, account=grant.account, kind="access",
-        now=state.now(), expires_in=SHORT_LIVED_S,
-    )  # fmt: skip
+    token = mint_access(request, PLATFORM, grant.account, SHORT_LIVED_S)
     return errors.json_response({"access_token": token, "user_id": grant.account})
 
 
 async def _exchange(request: Request) -> Response:
-    state, params = request.app.state.sandbox, await read_params(request)
-    if params.get("grant_type") != "th_exchange_token":
-        return errors.meta_invalid_param("Unsupported grant_type: expected th_exchange_token")
-    if not params.get("client_secret"):
-        return errors.meta_error(101, "Missing client_secret parameter.")
-    claims, problem = state.check_token(params.get("access_token"), (PLATFORM,))
-    if problem:
-        return token_error(problem, claims, state.now())
-    seconds = threads_state(request).limits.token_lifetime_s
-    token = mint(
-        state.settings.secret, platform=PLATFORM, account=claims.account, kind="access",
-        now=state.now(), expires_in=seconds,
-    )  # fmt: skip
-    return errors.json_response(
-        {"access_token": token, "token_type": "bearer", "expires_in": seconds}
-    )
+    return await long_lived_exchange(request, PLATFORM, "th_exchange_token", _lifetime)
+
+
+def _lifetime(request: Request) -> int:
+    return threads_state(request).limits.token_lifetime_s
 
 
 def _guarded(endpoint: str, handler):
-    async def route(request: Request) -> Response:
-        return await guarded(request, endpoint, META, handler)
-
-    return route
+    return guarded_route(endpoint, META, handler)
 
 
 def routes() -> list[Route]:

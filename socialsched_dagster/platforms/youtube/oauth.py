@@ -26,12 +26,13 @@ from ..oauth_provider import (
     Connected,
     ConnectError,
     OAuthConnect,
-    answer,
-    call,
+    client_if,
+    code_form,
+    code_request,
     origin,
+    redeem_then_ask,
     seconds,
     text_field,
-    with_query,
 )
 
 GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token"
@@ -50,47 +51,23 @@ def consent_url(config: PlatformConfig) -> str:
     return f"{origin(token_url)}/o/oauth2/v2/auth"
 
 
+def shared_client(config: PlatformConfig) -> AppClient | None:
+    return client_if(config.google_client_id, config.google_client_secret)
+
+
 def authorize_url(a: Authorization) -> str:
-    return with_query(
-        consent_url(a.config),
-        {
-            "client_id": a.client.client_id,
-            "redirect_uri": a.redirect_uri,
-            "response_type": "code",
-            "scope": " ".join(SCOPES),
-            "access_type": "offline",
-            "prompt": "consent",
-            "include_granted_scopes": "true",
-            "state": a.state,
-            "code_challenge": a.code_challenge,
-            "code_challenge_method": "S256",
-        },
-    )
+    return code_request(
+        consent_url(a.config), a, " ".join(SCOPES),
+        access_type="offline", prompt="consent", include_granted_scopes="true",
+    )  # fmt: skip
 
 
 def redeem(http: httpx.Client, g: CodeGrant) -> Connected:
-    form = {
-        "code": g.code,
-        "client_id": g.client.client_id,
-        "client_secret": g.client.client_secret or "",
-        "redirect_uri": g.redirect_uri,
-        "grant_type": "authorization_code",
-        "code_verifier": g.code_verifier or "",
-    }
-    url = g.config.google_token_url
-    tokens = answer(call(http, WHAT, g.secrets, "POST", url, data=form), WHAT, g.secrets)
-    token = text_field(tokens, "access_token", WHAT)
-    refresh = tokens.get("refresh_token")
-    secrets = (*g.secrets, token, str(refresh or ""))
-    channels = answer(
-        call(
-            http, WHAT, secrets, "GET",
-            f"{g.config.youtube_api_base_url.rstrip('/')}/youtube/v3/channels",
-            params={"part": "id,snippet", "mine": "true"},
-            headers={"Authorization": f"Bearer {token}"},
-        ),
-        WHAT,
-        secrets,
+    form = code_form(g, code_verifier=g.code_verifier or "")
+    channels_url = f"{g.config.youtube_api_base_url.rstrip('/')}/youtube/v3/channels"
+    tokens, token, refresh, channels = redeem_then_ask(
+        http, WHAT, g, g.config.google_token_url, channels_url, form,
+        params={"part": "id,snippet", "mine": "true"},
     )  # fmt: skip
     items = channels.get("items")
     channel = items[0] if isinstance(items, list) and items and isinstance(items[0], dict) else None
@@ -110,24 +87,17 @@ def redeem(http: httpx.Client, g: CodeGrant) -> Connected:
         external_id=channel_id,
         handle=handle,
         access_token=token,
-        refresh_token=str(refresh),
+        refresh_token=refresh,
         expires_in=seconds(tokens.get("expires_in")),
     )
 
 
-def shared_client(config: PlatformConfig) -> AppClient | None:
-    if config.google_client_id:
-        return AppClient(config.google_client_id, config.google_client_secret)
-    return None
+# What the user is told to set up when no client is configured.
+CLIENT_HELP = (
+    "set SOCIALSCHED_GOOGLE_CLIENT_ID and SOCIALSCHED_GOOGLE_CLIENT_SECRET (a "
+    "Google OAuth client of type Web application)"
+)
 
 
 def connector() -> OAuthConnect:
-    return OAuthConnect(
-        scopes=SCOPES,
-        pkce=True,
-        authorize_url=authorize_url,
-        redeem=redeem,
-        shared_client=shared_client,
-        client_help="set SOCIALSCHED_GOOGLE_CLIENT_ID and SOCIALSCHED_GOOGLE_CLIENT_SECRET (a "
-        "Google OAuth client of type Web application)",
-    )
+    return OAuthConnect(SCOPES, True, authorize_url, redeem, shared_client, client_help=CLIENT_HELP)

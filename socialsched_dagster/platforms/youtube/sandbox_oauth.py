@@ -19,7 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ...sandbox import errors
-from ...sandbox.oauth_consent import AuthorizationServer, authorize, redeem
+from ...sandbox.oauth_consent import AuthorizationServer, authorize, client_check, redeem_form
 from ...sandbox.pipeline import GOOGLE_OAUTH, guarded
 from ...sandbox.token_routes import YOUTUBE_SCOPE
 from ...sandbox.tokens import mint
@@ -32,19 +32,15 @@ def _channel_id() -> str:
     return "UC" + "".join(secrets.choice(_ID_CHARS) for _ in range(22))
 
 
-def _check_client(request: Request, client_id: str, _redirect_uri: str) -> str | None:
-    expected = request.app.state.sandbox.settings.google_client_id
-    if expected and client_id != expected:
-        return "Error 401: invalid_client. The OAuth client was not found."
-    return None
-
-
 SERVER = AuthorizationServer(
     platform=PLATFORM,
     title="Google",
     account_label="the YouTube channel id",
     new_account=_channel_id,
-    check_client=_check_client,
+    check_client=client_check(
+        lambda request: request.app.state.sandbox.settings.google_client_id,
+        "Error 401: invalid_client. The OAuth client was not found.",
+    ),
 )
 
 
@@ -68,10 +64,7 @@ def authorization_code(request: Request, form: dict[str, str]) -> Response:
         s.google_client_secret and form["client_secret"] != s.google_client_secret
     ):
         return _error(401, "invalid_client", "Unauthorized")
-    grant, problem = redeem(
-        request, PLATFORM, code=form["code"], client_id=form["client_id"],
-        redirect_uri=form["redirect_uri"], verifier=form.get("code_verifier"),
-    )  # fmt: skip
+    grant, problem = redeem_form(request, PLATFORM, form)
     if problem == "client":
         return _error(401, "invalid_client", "Unauthorized")
     if problem == "redirect_uri":
