@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from ..domain.content import PostContent
 from ..domain.states import TargetStatus
 from ..intake.post_request import THREAD_BREAK, FieldError, InvalidPost, parse_post
-from ..store.models import Account, PostTarget, Workspace
+from ..store.models import Account, Post, PostTarget, Workspace
 from ..store.posts import PostError, existing_refs, insert_posts, known_accounts, post_in_workspace
 from ..store.transitions import move
 from ..webhooks.events import emit
@@ -240,6 +240,26 @@ def update_post(
     )
 
 
+def _awaiting_decision(session: Session, who: Identity, post_id: int) -> Post:
+    """The post, its targets locked, if it is waiting for approval."""
+    post = post_in_workspace(session, post_id, who.workspace_id)
+    _locked_targets(session, post_id)
+    if post.approval != "pending":
+        raise Conflict(
+            "not_pending",
+            f"post {post_id} is not waiting for approval ({post.approval or 'none needed'})",
+        )
+    return post
+
+
+def _decided(moved, post_id: int) -> None:
+    """A decision moves the pending targets. None moved: another decision (approve against
+    reject) took them first, and recording this one would make the post say "rejected" while
+    its targets are scheduled, or the reverse. The transaction rolls back instead."""
+    if not moved.rowcount:
+        raise Conflict("not_pending", f"post {post_id} was decided meanwhile: look at it again")
+
+
 def approve_post(
     session: Session,
     who: Identity,
@@ -249,13 +269,7 @@ def approve_post(
     timezone: str | None,
     now: datetime,
 ) -> None:
-    post = post_in_workspace(session, post_id, who.workspace_id)
-    if post.approval != "pending":
-        raise Conflict(
-            "not_pending",
-            f"post {post_id} is not waiting for approval ({post.approval or 'none needed'})",
-        )
-    _locked_targets(session, post_id)
+    post = _awaiting_decision(session, who, post_id)
     new_time = None
     if scheduled_at:
         from ..domain.scheduling import ScheduleError, parse_schedule_time
@@ -276,11 +290,12 @@ def approve_post(
         post.scheduled_at = new_time
         if timezone:
             post.timezone = timezone
-    session.execute(
+    moved = session.execute(
         move(
             S.SCHEDULED, from_=[S.PENDING_APPROVAL], where=[PostTarget.post_id == post_id], **values
         )
     )
+    _decided(moved, post_id)
     post.approval, post.decided_by, post.decided_at = "approved", who.actor, now
     post.approval_comment = None
     audit.record(
@@ -308,17 +323,11 @@ def approve_post(
 def reject_post(
     session: Session, who: Identity, post_id: int, *, comment: str, now: datetime
 ) -> None:
-    post = post_in_workspace(session, post_id, who.workspace_id)
-    if post.approval != "pending":
-        raise Conflict(
-            "not_pending",
-            f"post {post_id} is not waiting for approval ({post.approval or 'none needed'})",
-        )
     comment = comment.strip()
     if not comment:
         raise InvalidPost([FieldError("comment", "say why, so the editor can fix it")])
-    _locked_targets(session, post_id)
-    session.execute(
+    post = _awaiting_decision(session, who, post_id)
+    moved = session.execute(
         move(
             S.REJECTED,
             from_=[S.PENDING_APPROVAL],
@@ -326,6 +335,7 @@ def reject_post(
             updated_at=now,
         )
     )
+    _decided(moved, post_id)
     post.approval, post.decided_by, post.decided_at = "rejected", who.actor, now
     post.approval_comment = comment
     audit.record(

@@ -123,3 +123,30 @@ def test_the_audit_log_says_who_did_what_and_only_admins_read_it(api, post_body)
     ]
     rival = api.client("rival", "admin").get("/api/v1/audit").json()["items"]
     assert [e["action"] for e in rival] == ["post.create"]
+
+
+def test_a_decision_that_lost_a_race_changes_nothing(api, post_body):
+    """An approval committed between a rejection's read and its update: the rejection must
+    not mark the post rejected while its targets are scheduled (it would publish anyway)."""
+    from socialsched_dagster.teams.api_keys import Identity
+    from socialsched_dagster.teams.post_changes import Conflict, reject_post
+    from socialsched_dagster.teams.roles import Role
+
+    _require_approval(api)
+    post = api.client("acme", "editor").post("/api/v1/posts", json=post_body()).json()
+    # What the other decision left: targets scheduled, while this one read the post as pending.
+    api.db.transaction(
+        lambda s: s.execute(
+            update(PostTarget).where(PostTarget.post_id == post["id"]).values(status="scheduled")
+        )
+    )
+    who = Identity(0, api.workspace_ids["acme"], "acme", Role.APPROVER, "key:racer")
+    try:
+        api.db.transaction(
+            lambda s: reject_post(s, who, post["id"], comment="too late", now=api.db.now())
+        )
+        raise AssertionError("the losing rejection was recorded")
+    except Conflict as exc:
+        assert exc.code == "not_pending"
+    with api.db.session() as s:
+        assert s.get(Post, post["id"]).approval == "pending"
